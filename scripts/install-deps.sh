@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# install-deps.sh — idempotent installer of everything the tests and the network lab need.
+#
+# Checks before installing, so a second run only takes a few seconds:
+#   apt      Debian packages (apt-get update only when something is missing)
+#   rustup   components clippy + rustfmt
+#   venv     scripts/lab/venv with the lab's pinned PyPI packages
+#   npm      rtsp-streaming-server in scripts/lab/node
+#   onvif    onvif-sim release build, CARGO_TARGET_DIR=$ONVIF_SIM_TARGET (outside the repo, so a
+#            fresh clone on the same machine reuses it; lab-up.sh looks for the binary there)
+#
+# Usage (as root):  scripts/install-deps.sh            install what is missing
+#                   scripts/install-deps.sh --check    install nothing; exit 1 if anything is missing
+#                   NO_LAB=1 scripts/install-deps.sh   apt + rustup only (no venv/npm/onvif-sim)
+# Prints one line per step with its duration. Safe to run any number of times.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB=${LAB:-$ROOT/scripts/lab}
+VENV=$LAB/venv
+ONVIF_SIM_TARGET=${ONVIF_SIM_TARGET:-/var/cache/camera-detector/onvif-sim-target}
+# Debian's interpreter for the venv (not pyenv's shim on PATH): the lab's other Python services
+# run on /usr/bin/python3 too, and this keeps the venv independent of the pyenv install.
+VENV_PYTHON=${VENV_PYTHON:-/usr/bin/python3}
+CHECK=0; [ "${1:-}" = --check ] && CHECK=1
+
+# The lab's own list (was lab-up.sh's LAB_INSTALL block) + what the tests need:
+# cmake (paho-mqtt's bundled C build), mosquitto for the broker tests, openssl CLI for test TLS
+# material, procps (ps/pgrep in tests), python3-venv for the lab venv.
+APT_PKGS=(iproute2 dnsmasq-base gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
+  python3-gi ffmpeg avahi-daemon mosquitto mosquitto-clients lighttpd wsdd netcat-openbsd
+  tcpdump arping iputils-ping curl ieee-data
+  cmake openssl procps python3 python3-venv)
+# zeroconf was unpinned upstream; pinned to the version that passed lab-check here
+PIP_PKGS=(ipycam==1.3.0 wsdiscovery==2.1.2 zeroconf==0.154.0 onvif-zeep==0.2.12)
+NPM_PKG=rtsp-streaming-server@2.1.0
+
+T_ALL=$EPOCHREALTIME
+missing_total=0
+step() {   # step NAME FUNC : run FUNC, print "install-deps: NAME ... (1.23s)"
+  local t0=$EPOCHREALTIME out rc
+  # errexit inside the step (not in a `||` context, which would switch it off)
+  set +e; out=$(set -e; "$2" 2>&1); rc=$?; set -e
+  local msg=${out##*$'\n'}; [ $rc = 0 ] || [ $CHECK = 1 ] || msg="FAILED (rc=$rc) ${msg}"
+  printf 'install-deps: %-7s %s (%.2fs)\n' "$1" "$msg" "$(awk "BEGIN{print $EPOCHREALTIME - $t0}")"
+  if [ $rc != 0 ]; then
+    printf '%s\n' "$out" | tail -n 30 | sed 's/^/  | /' >&2
+    [ $CHECK = 1 ] && { missing_total=$((missing_total + 1)); return 0; }
+    echo "install-deps: step $1 failed (rc=$rc)" >&2; exit $rc
+  fi
+}
+
+[ "$(id -u)" = 0 ] || { echo "install-deps: must run as root (apt-get, ip netns)" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+
+do_apt() {
+  local want=("${APT_PKGS[@]}") miss=() p
+  # node/npm for the lab's cam6 (rtsp-streaming-server); the machine image usually ships them
+  if [ -z "${NO_LAB:-}" ] && ! { command -v node && command -v npm; } >/dev/null; then want+=(nodejs npm); fi
+  for p in "${want[@]}"; do
+    [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" = "ii " ] || miss+=("$p")
+  done
+  [ ${#miss[@]} = 0 ] && { echo "all ${#want[@]} packages present"; return 0; }
+  [ $CHECK = 1 ] && { echo "missing: ${miss[*]}"; return 1; }
+  # Never let a package's postinst start its daemon in the root namespace: avahi-daemon and wsdd
+  # would multicast on the machine's real network, mosquitto/lighttpd would take ports. The lab
+  # starts its own copies inside its namespaces. (policy-rc.d exit 101 = "action forbidden".)
+  local made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; made_policy=1
+  fi
+  local rc=0
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${miss[@]}" >/dev/null; } || rc=$?
+  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  [ $rc = 0 ] || return $rc
+  echo "installed ${miss[*]}"
+}
+
+do_rustup() {
+  command -v rustup >/dev/null || { echo "no rustup on PATH (cargo toolchain expected)"; return 1; }
+  local inst miss=() c
+  inst=$(rustup component list --installed 2>/dev/null)
+  for c in clippy rustfmt; do grep -q "^$c" <<<"$inst" || miss+=("$c"); done
+  [ ${#miss[@]} = 0 ] && { echo "clippy rustfmt present"; return 0; }
+  [ $CHECK = 1 ] && { echo "missing components: ${miss[*]}"; return 1; }
+  rustup component add "${miss[@]}" && echo "added ${miss[*]}"
+}
+
+pip_ok() {   # all pins satisfied in the venv?
+  [ -x "$VENV/bin/python" ] || return 1
+  "$VENV/bin/python" - "${PIP_PKGS[@]}" <<'PY' >/dev/null 2>&1
+import sys, importlib.metadata as md
+for spec in sys.argv[1:]:
+    name, _, ver = spec.partition("==")
+    have = md.version(name)          # raises if not installed
+    if ver and have != ver:
+        sys.exit(1)
+import ipycam, wsdiscovery, zeroconf, onvif  # importable too
+PY
+}
+do_venv() {
+  pip_ok && { echo "venv ok (${PIP_PKGS[*]})"; return 0; }
+  [ $CHECK = 1 ] && { echo "venv $VENV missing or pins unmet"; return 1; }
+  # a venv whose interpreter is gone (e.g. made by another python) is rebuilt from scratch
+  if [ -d "$VENV" ] && ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then rm -rf "$VENV"; fi
+  [ -x "$VENV/bin/python" ] || "$VENV_PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${PIP_PKGS[@]}"
+  pip_ok || { echo "pins still unmet after pip install"; return 1; }
+  echo "installed ${PIP_PKGS[*]}"
+}
+
+do_npm() {
+  local mod=$LAB/node/node_modules/rtsp-streaming-server/package.json
+  if [ -f "$mod" ] && [ "$(node -p "require('$mod').version" 2>/dev/null)" = "${NPM_PKG##*@}" ]; then
+    echo "$NPM_PKG present"; return 0; fi
+  [ $CHECK = 1 ] && { echo "$NPM_PKG missing in $LAB/node"; return 1; }
+  mkdir -p "$LAB/node"
+  (cd "$LAB/node" && { [ -f package.json ] || npm init -y >/dev/null; } \
+     && npm install -s --no-audit --no-fund "$NPM_PKG" >/dev/null)
+  echo "installed $NPM_PKG"
+}
+
+onvif_srchash() {   # content hash of the crate's sources (paths and mtimes don't matter)
+  (cd "$LAB/onvif-sim" && cat Cargo.toml Cargo.lock src/*.rs 2>/dev/null | sha256sum | cut -c1-64)
+}
+do_onvif() {
+  # Up to date = the binary exists and was built from sources with the same content hash. Checked
+  # by content, not mtime: a fresh clone (new mtimes, new path) reuses the cached build as is.
+  local bin=$ONVIF_SIM_TARGET/release/onvif-sim
+  if [ -x "$bin" ] && [ "$(cat "$bin.srchash" 2>/dev/null)" = "$(onvif_srchash)" ]; then
+    echo "onvif-sim up to date ($bin)"; return 0; fi
+  [ $CHECK = 1 ] && { echo "onvif-sim missing or built from other sources ($bin)"; return 1; }
+  mkdir -p "$ONVIF_SIM_TARGET"
+  (cd "$LAB/onvif-sim" && CARGO_TARGET_DIR=$ONVIF_SIM_TARGET cargo build --release -q)
+  onvif_srchash > "$bin.srchash"   # after the build: cargo may have (re)written Cargo.lock
+  echo "built $bin"
+}
+
+step apt do_apt
+step rustup do_rustup
+if [ -z "${NO_LAB:-}" ]; then
+  step venv do_venv
+  step npm do_npm
+  step onvif do_onvif
+fi
+printf 'install-deps: total   %s (%.2fs)\n' "$([ $missing_total = 0 ] && echo ok || echo "$missing_total step(s) missing")" \
+  "$(awk "BEGIN{print $EPOCHREALTIME - $T_ALL}")"
+[ $missing_total = 0 ]

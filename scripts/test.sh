@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite, as CI runs it:
+#   1. installs what the tests need if missing (apt, pip venv, npm, onvif-sim, rustup bits)
+#   2. checks the standing rules: rustfmt, clippy -D warnings, no async runtime in the binary
+#   3. brings the network lab up (root only) for the tests that need it, and down at the end
+#   4. runs every test with cargo-nextest (one process per test), default build and `tls`
+# Usage: scripts/test.sh [extra nextest args]      e.g. scripts/test.sh -E 'test(offline)'
+# Not root: installs and the lab are skipped; lab tests then SKIP with a loud message.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+say() { printf 'test.sh: %s\n' "$*"; }
+T0=$SECONDS
+
+if [ "$(id -u)" = 0 ]; then
+  scripts/install-deps.sh
+else
+  say "not root: no installs, no lab (lab tests will SKIP)"
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  say "installing cargo-nextest"; cargo install --locked cargo-nextest
+fi
+
+say "rustfmt";  cargo fmt --all -- --check
+say "clippy";   cargo clippy --all-targets -- -D warnings
+say "clippy (tls)"; cargo clippy --all-targets --features tls -- -D warnings
+say "no async runtime in the binary's dependency tree"
+for f in "" "--features tls"; do
+  # shellcheck disable=SC2086
+  if cargo tree -e normal $f | grep -Eq '(^|[ ─])(tokio|async-std|smol) v'; then
+    cargo tree -e normal $f -i tokio 2>/dev/null | head -20
+    say "FAIL: an async runtime is in the dependency tree ($f)"; exit 1
+  fi
+done
+
+LAB_STARTED=0
+if [ "$(id -u)" = 0 ]; then
+  if scripts/lab/lab-status.sh -q; then say "lab already up (left up afterwards)"
+  else say "lab up"; flock /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; fi
+fi
+cleanup() { if [ $LAB_STARTED = 1 ]; then say "lab down"; scripts/lab/lab-down.sh --quiet || true; fi; }
+trap cleanup EXIT
+
+# Most tests wait on brokers and timers, not the CPU: run more of them at once than cores.
+say "tests (default features)"
+cargo nextest run --no-fail-fast --test-threads 6 "$@"
+say "tests (tls feature: TLS tests + the rest again with the TLS build)"
+cargo nextest run --no-fail-fast --test-threads 6 --features tls -E 'test(tls) | test(service_process)' "$@"
+say "done in $((SECONDS - T0)) s"

@@ -1,0 +1,28 @@
+//! camera-detector: finds IP cameras on a LAN and keeps an MQTT broker (and Frigate) up to date.
+//!
+//! Built on OS threads only; no async runtime is linked. The threads and the channels
+//! between them:
+//!
+//! ```text
+//!  callers (service, workers) ──publish()──▶ bounded crossbeam queue (MQTT_QUEUE_SIZE)
+//!                                                  │ try_send: never blocks, full = counted error
+//!                                                  ▼
+//!                                     "mqtt-publish" thread: Outbox (retained coalesced by
+//!                                      topic, events drop-oldest), pipelined QoS1 window,
+//!                                      replay of retained state on every (re)connect
+//!                                                  ▲ Connected / Lost events
+//!                                                  │
+//!                                     "mqtt-conn" thread: connect, backoff with jitter,
+//!                                      reconnect after loss (keepalive runs in paho's C threads)
+//! ```
+//!
+//! This crate owns configuration ([`config`]), logging set-up ([`logging`]) and the MQTT
+//! publisher ([`publish`]). Discovery, the registry and Frigate land in later modules.
+#![forbid(unsafe_code)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+
+pub mod config;
+pub mod logging;
+pub mod publish;
+pub mod service;
+pub mod time;

@@ -1,0 +1,59 @@
+//! Thin binary: parse the command line, read the config, start logging, run the service,
+//! map the outcome to an exit code (0 ok, 1 runtime failure, 2 bad usage or config).
+use camera_detector::{config::Config, logging, service};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+camera-detector — finds IP cameras on the LAN and publishes them to MQTT and Frigate
+
+USAGE:
+    camera-detector [run]      run the service (configured by environment variables)
+    camera-detector --help     this text
+    camera-detector --version  the version
+
+Configuration is read from the environment (MQTT_BROKER, MQTT_PORT, LOG_LEVEL, ...);
+see README.md for every variable. SIGTERM/SIGINT stop the service cleanly (offline
+status published, queue flushed within 2 s); SIGHUP asks for a rescan.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["run"] => {}
+        ["--help" | "-h" | "help"] => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        ["--version" | "-V"] => {
+            println!("camera-detector {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("camera-detector: unknown arguments {other:?} (try --help)");
+            return ExitCode::from(2);
+        }
+    }
+    let cfg = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("camera-detector: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(cfg.log_level, std::env::var("RUST_LOG").ok().as_deref());
+    for note in &cfg.notes {
+        log::warn!("config: {note}");
+    }
+    match service::run(cfg) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("camera-detector: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

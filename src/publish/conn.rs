@@ -1,0 +1,213 @@
+//! The `mqtt-conn` thread: owns the session. Connects (retrying forever with backoff and
+//! jitter: paho itself does not retry a failed first connect), tells the publisher thread
+//! when the link is up or down, reconnects after a loss, disconnects cleanly on stop.
+//! Keepalive pings run in paho's own C threads, so nothing here can starve them.
+use super::{Backoff, Metrics, Settings, StartError};
+use crate::time::now_iso8601;
+use crossbeam_channel::{bounded, select, Receiver, Sender};
+use paho_mqtt as mqtt;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Link state changes, sent to the publisher thread in the order they happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Link {
+    Up,
+    Down,
+}
+
+pub(super) struct ConnThread {
+    pub client: mqtt::AsyncClient,
+    pub uri: String,
+    pub settings: Settings,
+    pub link_tx: Sender<Link>,
+    pub stop_rx: Receiver<()>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Connect options: MQTT 3.1.1, clean session, keepalive, retained QoS1 last will,
+/// credentials, TLS; paho's own automatic reconnect stays off (we own the retries).
+pub(super) fn connect_options(s: &Settings) -> Result<mqtt::ConnectOptions, StartError> {
+    let will = mqtt::Message::new_retained(
+        s.lwt_topic.as_str(),
+        super::topics::availability_payload(&s.node_id, "offline", &now_iso8601()),
+        1,
+    );
+    let mut b = mqtt::ConnectOptionsBuilder::new_v3();
+    b.keep_alive_interval(s.keepalive)
+        .clean_session(true)
+        .connect_timeout(s.connect_timeout)
+        .max_inflight(paho_inflight_limit(s.inflight_window))
+        .will_message(will);
+    if let Some(u) = &s.username {
+        b.user_name(u.as_str());
+    }
+    if let Some(p) = &s.password {
+        b.password(p.expose());
+    }
+    if let Some(tls) = &s.tls {
+        b.ssl_options(ssl_options(tls)?);
+    }
+    Ok(b.finalize())
+}
+
+/// paho's own in-flight limit, with headroom over our window: paho counts a message
+/// until it has processed the PUBACK, which can be after the token completed.
+fn paho_inflight_limit(window: usize) -> i32 {
+    (window.max(1) * 2).min(65535) as i32
+}
+
+#[cfg(feature = "tls")]
+fn ssl_options(tls: &super::TlsSettings) -> Result<mqtt::SslOptions, StartError> {
+    let file = |what: &'static str, p: &std::path::Path| -> Result<(), StartError> {
+        std::fs::File::open(p)
+            .map(|_| ())
+            .map_err(|source| StartError::TlsUnreadable {
+                what,
+                path: p.display().to_string(),
+                source,
+            })
+    };
+    let mut b = mqtt::SslOptionsBuilder::new();
+    file("TLS_CA_PATH", &tls.ca_path)?;
+    b.trust_store(&tls.ca_path)
+        .map_err(|source| StartError::TlsFile {
+            what: "TLS_CA_PATH",
+            path: tls.ca_path.display().to_string(),
+            source,
+        })?;
+    if let (Some(cert), Some(key)) = (&tls.client_cert, &tls.client_key) {
+        file("MQTT_CLIENT_CERT", cert)?;
+        file("MQTT_CLIENT_KEY", key)?;
+        b.key_store(cert).map_err(|source| StartError::TlsFile {
+            what: "MQTT_CLIENT_CERT",
+            path: cert.display().to_string(),
+            source,
+        })?;
+        b.private_key(key).map_err(|source| StartError::TlsFile {
+            what: "MQTT_CLIENT_KEY",
+            path: key.display().to_string(),
+            source,
+        })?;
+    }
+    b.enable_server_cert_auth(true).verify(true);
+    Ok(b.finalize())
+}
+
+#[cfg(not(feature = "tls"))]
+fn ssl_options(_tls: &super::TlsSettings) -> Result<mqtt::SslOptions, StartError> {
+    Err(StartError::TlsNotBuilt)
+}
+
+impl ConnThread {
+    pub(super) fn run(self) {
+        let (lost_tx, lost_rx) = bounded::<()>(1);
+        self.client.set_connection_lost_callback(move |_| {
+            let _ = lost_tx.try_send(());
+        });
+        let mut backoff = Backoff::new(self.settings.backoff_min, self.settings.backoff_max);
+        let mut failures_in_row = 0u32;
+        loop {
+            match self.connect_once() {
+                Attempt::Stopped => return,
+                Attempt::Failed(e) => {
+                    self.metrics.connect_failures.fetch_add(1, Relaxed);
+                    failures_in_row += 1;
+                    let delay = backoff.next_delay(fastrand::f64());
+                    // First failure and then every 10th at WARN; the rest at DEBUG.
+                    let level = if failures_in_row % 10 == 1 {
+                        log::Level::Warn
+                    } else {
+                        log::Level::Debug
+                    };
+                    log::log!(
+                        level,
+                        "mqtt connect to {} failed (attempt {failures_in_row}): {e}; retrying in {:.1}s",
+                        self.uri,
+                        delay.as_secs_f64()
+                    );
+                    self.metrics
+                        .set_error(format!("connect to {}: {e}", self.uri));
+                    select! {
+                        recv(self.stop_rx) -> _ => return,
+                        default(delay) => {}
+                    }
+                }
+                Attempt::Connected => {
+                    failures_in_row = 0;
+                    backoff.reset();
+                    while lost_rx.try_recv().is_ok() {} // stale loss of an older session
+                    self.metrics.connected.store(true, Relaxed);
+                    self.metrics.connects.fetch_add(1, Relaxed);
+                    log::info!(
+                        "mqtt connected to {} as {}",
+                        self.uri,
+                        self.settings.client_id
+                    );
+                    let _ = self.link_tx.send(Link::Up);
+                    select! {
+                        recv(lost_rx) -> _ => {
+                            self.metrics.connected.store(false, Relaxed);
+                            self.metrics.connection_losses.fetch_add(1, Relaxed);
+                            self.metrics.set_error(format!("connection to {} lost", self.uri));
+                            log::warn!("mqtt connection to {} lost; reconnecting", self.uri);
+                            let _ = self.link_tx.send(Link::Down);
+                        }
+                        recv(self.stop_rx) -> _ => {
+                            self.disconnect();
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One connect attempt, abandoned early when a stop arrives.
+    fn connect_once(&self) -> Attempt {
+        // Rebuilt per attempt so the will's timestamp is the time of this session.
+        let opts = match connect_options(&self.settings) {
+            Ok(o) => o,
+            Err(e) => return Attempt::Failed(e.to_string()),
+        };
+        let mut token: mqtt::Token = self.client.connect(opts);
+        let deadline = Instant::now() + self.settings.connect_timeout + Duration::from_secs(2);
+        loop {
+            if let Some(res) = token.try_wait() {
+                return match res {
+                    Ok(_) => Attempt::Connected,
+                    Err(e) => Attempt::Failed(e.to_string()),
+                };
+            }
+            if Instant::now() >= deadline {
+                return Attempt::Failed("no CONNACK before the connect timeout".into());
+            }
+            select! {
+                recv(self.stop_rx) -> _ => return Attempt::Stopped,
+                default(Duration::from_millis(20)) => {}
+            }
+        }
+    }
+
+    fn disconnect(&self) {
+        self.metrics.connected.store(false, Relaxed);
+        let opts = mqtt::DisconnectOptionsBuilder::new()
+            .timeout(Duration::from_millis(500))
+            .finalize();
+        if let Err(e) = self
+            .client
+            .disconnect(opts)
+            .wait_for(Duration::from_secs(1))
+        {
+            log::debug!("mqtt disconnect from {}: {e}", self.uri);
+        }
+        log::info!("mqtt disconnected from {}", self.uri);
+    }
+}
+
+enum Attempt {
+    Connected,
+    Failed(String),
+    Stopped,
+}

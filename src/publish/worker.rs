@@ -1,0 +1,443 @@
+//! The `mqtt-publish` thread: moves messages from the bounded hand-off queue into the
+//! [`Outbox`], sends them with a bounded window of in-flight paho tokens (pipelined QoS1,
+//! no executor: tokens are polled and waited on), and keeps the latest acknowledged value
+//! of every retained topic to replay after each (re)connect.
+//!
+//! Design: messages in flight when the link drops are put back at their old place in the
+//! order and sent again after the reconnect (at-least-once, order per topic kept).
+use super::conn::Link;
+use super::outbox::{Outbox, Pending};
+use super::topics::availability_payload;
+use super::{Message, Metrics, Settings, ShutdownReport};
+use crate::time::now_iso8601;
+use crossbeam_channel::{never, select, Receiver, Sender};
+use paho_mqtt as mqtt;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Pause after paho refused a publish while connected (its command buffer is full).
+const HOLD: Duration = Duration::from_millis(10);
+
+struct InFlight {
+    p: Pending,
+    token: mqtt::Token,
+    /// The token's result, once seen. Polling a paho token *takes* its result, so a
+    /// result obtained while waiting is kept here.
+    done: Option<Result<(), PublishFailure>>,
+}
+
+/// How a publish failed: only a message paho refuses as malformed is given up.
+#[derive(Debug, Clone)]
+enum PublishFailure {
+    Transient(String),
+    Permanent(String),
+}
+
+impl std::fmt::Display for PublishFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PublishFailure::Transient(e) | PublishFailure::Permanent(e) => f.write_str(e),
+        }
+    }
+}
+
+fn classify<T>(r: mqtt::Result<T>) -> Result<(), PublishFailure> {
+    use mqtt::Error as E;
+    match r {
+        Ok(_) => Ok(()),
+        Err(
+            e @ (E::BadUtf8String
+            | E::NullParameter
+            | E::TopicNameTruncated
+            | E::BadStructure
+            | E::BadQos),
+        ) => Err(PublishFailure::Permanent(e.to_string())),
+        Err(e) => Err(PublishFailure::Transient(e.to_string())),
+    }
+}
+
+impl InFlight {
+    fn poll(&mut self) -> Option<Result<(), PublishFailure>> {
+        if let Some(d) = self.done.take() {
+            return Some(d);
+        }
+        Some(classify(self.token.try_wait()?))
+    }
+
+    /// Waits up to `d` for the token; keeps the result for [`InFlight::poll`].
+    fn wait(&mut self, d: Duration) {
+        if self.done.is_some() {
+            return;
+        }
+        match self.token.clone().wait_for(d) {
+            Err(mqtt::Error::Timeout) => {}
+            r => self.done = Some(classify(r)),
+        }
+    }
+}
+
+pub(super) struct Worker {
+    client: mqtt::AsyncClient,
+    settings: Settings,
+    rx: Receiver<Message>,
+    link_rx: Receiver<Link>,
+    stop_rx: Receiver<Instant>,
+    conn_stop_tx: Sender<()>,
+    done_tx: Sender<ShutdownReport>,
+    metrics: Arc<Metrics>,
+    outbox: Outbox,
+    inflight: VecDeque<InFlight>,
+    /// Latest acknowledged retained message per topic, with its sequence number.
+    delivered: HashMap<String, (u64, Message)>,
+    up: bool,
+    rx_open: bool,
+    overflowing: bool,
+    /// After paho refused a publish while connected: send again from this instant.
+    hold_until: Option<Instant>,
+    /// Set by a stop: flush until this instant, then send the offline message.
+    flush_until: Option<Instant>,
+    deadline: Option<Instant>,
+}
+
+impl Worker {
+    #[allow(clippy::too_many_arguments)] // private constructor wired once by `start`
+    pub(super) fn new(
+        client: mqtt::AsyncClient,
+        settings: Settings,
+        rx: Receiver<Message>,
+        link_rx: Receiver<Link>,
+        stop_rx: Receiver<Instant>,
+        conn_stop_tx: Sender<()>,
+        done_tx: Sender<ShutdownReport>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Worker {
+            outbox: Outbox::new(settings.queue_size),
+            client,
+            settings,
+            rx,
+            link_rx,
+            stop_rx,
+            conn_stop_tx,
+            done_tx,
+            metrics,
+            inflight: VecDeque::new(),
+            delivered: HashMap::new(),
+            up: false,
+            rx_open: true,
+            overflowing: false,
+            hold_until: None,
+            flush_until: None,
+            deadline: None,
+        }
+    }
+
+    pub(super) fn run(mut self) {
+        loop {
+            self.absorb();
+            if self.up {
+                self.fill();
+            }
+            self.reap();
+            self.update_depth();
+            if let Some(until) = self.flush_until {
+                let flushed =
+                    self.outbox.is_empty() && self.inflight.is_empty() && self.rx.is_empty();
+                if flushed || Instant::now() >= until {
+                    break;
+                }
+            }
+            self.wait();
+        }
+        self.finish();
+    }
+
+    /// Takes everything that is ready without blocking (input bounded per round).
+    fn absorb(&mut self) {
+        for _ in 0..self.settings.queue_size.max(1) {
+            match self.rx.try_recv() {
+                Ok(m) => self.accept(m),
+                Err(_) => break,
+            }
+        }
+        while let Ok(l) = self.link_rx.try_recv() {
+            self.on_link(l);
+        }
+        if self.flush_until.is_none() {
+            match self.stop_rx.try_recv() {
+                Ok(d) => self.on_stop(d),
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    self.on_stop(Instant::now() + Duration::from_secs(1))
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => {}
+            }
+        }
+    }
+
+    /// Takes one message from the hand-off queue into the outbox.
+    fn accept(&mut self, m: Message) {
+        let out = self.outbox.push(m);
+        self.count_push(out);
+        self.metrics
+            .max_depth
+            .fetch_max(self.outbox.len() as u64, Relaxed);
+    }
+
+    fn count_push(&mut self, out: super::outbox::PushOutcome) {
+        if out.coalesced {
+            Metrics::add(&self.metrics.coalesced, 1);
+        }
+        if out.dropped_events > 0 {
+            Metrics::add(&self.metrics.dropped_overflow, out.dropped_events as u64);
+            if !self.overflowing {
+                self.overflowing = true;
+                log::warn!(
+                    "mqtt outbox full ({} messages, broker {}): dropping oldest events",
+                    self.settings.queue_size,
+                    if self.up { "slow" } else { "unreachable" }
+                );
+            }
+        }
+    }
+
+    fn on_stop(&mut self, deadline: Instant) {
+        let now = Instant::now();
+        let total = deadline.saturating_duration_since(now);
+        // Keep a quarter (at most 500 ms) of the time for the offline message.
+        let reserve = (total / 4).min(Duration::from_millis(500));
+        self.flush_until = Some(deadline - reserve);
+        self.deadline = Some(deadline);
+    }
+
+    fn on_link(&mut self, l: Link) {
+        match l {
+            Link::Down => {
+                self.up = false;
+                self.requeue_inflight();
+            }
+            Link::Up => {
+                self.up = true;
+                let s = &self.settings;
+                let online = availability_payload(&s.node_id, "online", &now_iso8601());
+                let mut first = vec![Message::retained(s.lwt_topic.clone(), online)];
+                if let Some(hook) = &s.on_connect {
+                    first.extend(hook());
+                }
+                for m in first {
+                    let out = self.outbox.push_urgent(m);
+                    self.count_push(out);
+                }
+                let mut replay: Vec<&(u64, Message)> = self
+                    .delivered
+                    .iter()
+                    .filter(|(topic, _)| !self.outbox.has_retained(topic))
+                    .map(|(_, v)| v)
+                    .collect();
+                replay.sort_by_key(|(seq, _)| *seq);
+                let replay: Vec<Message> = replay.into_iter().map(|(_, m)| m.clone()).collect();
+                Metrics::add(&self.metrics.resent, replay.len() as u64);
+                for m in replay {
+                    self.outbox.push_urgent(m);
+                }
+            }
+        }
+    }
+
+    /// After a loss: what was acknowledged counts, the rest goes back to the outbox.
+    fn requeue_inflight(&mut self) {
+        for mut f in std::mem::take(&mut self.inflight) {
+            match f.poll() {
+                Some(Ok(())) => self.delivered_ok(f.p),
+                _ => {
+                    Metrics::add(&self.metrics.resent, 1);
+                    let out = self.outbox.requeue(f.p);
+                    self.count_push(out);
+                }
+            }
+        }
+    }
+
+    fn fill(&mut self) {
+        if let Some(t) = self.hold_until {
+            if Instant::now() < t {
+                return;
+            }
+            self.hold_until = None;
+        }
+        while self.inflight.len() < self.settings.inflight_window.max(1) {
+            let Some(p) = self.outbox.pop() else { break };
+            let m = if p.msg.retain {
+                mqtt::Message::new_retained(
+                    p.msg.topic.as_str(),
+                    p.msg.payload.clone(),
+                    i32::from(p.msg.qos),
+                )
+            } else {
+                mqtt::Message::new(
+                    p.msg.topic.as_str(),
+                    p.msg.payload.clone(),
+                    i32::from(p.msg.qos),
+                )
+            };
+            let token: mqtt::Token = self.client.publish(m).into();
+            let mut f = InFlight {
+                p,
+                token,
+                done: None,
+            };
+            match f.poll() {
+                // paho refused it at once (session gone, its buffer full): put it back at
+                // its place and stop here, so nothing later can overtake it.
+                Some(Err(PublishFailure::Transient(e))) => {
+                    log::debug!("mqtt publish to {} deferred: {e}", f.p.msg.topic);
+                    let out = self.outbox.requeue(f.p);
+                    self.count_push(out);
+                    if self.client.is_connected() {
+                        self.hold_until = Some(Instant::now() + HOLD);
+                    } else {
+                        self.up = false;
+                    }
+                    break;
+                }
+                r => {
+                    f.done = r;
+                    self.inflight.push_back(f);
+                }
+            }
+        }
+        if self.outbox.is_empty() {
+            self.overflowing = false;
+        }
+    }
+
+    fn reap(&mut self) {
+        while let Some(f) = self.inflight.front_mut() {
+            let Some(res) = f.poll() else { break };
+            let Some(f) = self.inflight.pop_front() else {
+                break;
+            };
+            match res {
+                Ok(()) => self.delivered_ok(f.p),
+                Err(PublishFailure::Transient(e)) => {
+                    // Link trouble: keep the message, pause until the link is confirmed
+                    // (a Down/Up pair from the conn thread, or the 1 s check in `wait`).
+                    log::debug!("mqtt publish to {} interrupted: {e}", f.p.msg.topic);
+                    self.up = false;
+                    Metrics::add(&self.metrics.resent, 1);
+                    let out = self.outbox.requeue(f.p);
+                    self.count_push(out);
+                }
+                Err(PublishFailure::Permanent(e)) => {
+                    Metrics::add(&self.metrics.dropped_rejected, 1);
+                    let text = format!("publish to {}: {e}", f.p.msg.topic);
+                    log::warn!("mqtt {text}; message dropped");
+                    self.metrics.set_error(text);
+                }
+            }
+        }
+    }
+
+    fn delivered_ok(&mut self, p: Pending) {
+        Metrics::add(&self.metrics.published, 1);
+        if !p.msg.retain {
+            return;
+        }
+        if p.msg.payload.is_empty() {
+            // An empty retained payload deletes the topic on the broker: nothing to replay.
+            self.delivered.remove(&p.msg.topic);
+            return;
+        }
+        let newer_known = matches!(self.delivered.get(&p.msg.topic), Some((s, _)) if *s > p.key.1);
+        if !newer_known {
+            self.delivered.insert(p.msg.topic.clone(), (p.key.1, p.msg));
+        }
+    }
+
+    fn update_depth(&self) {
+        let d = self.outbox.len() as u64;
+        self.metrics.depth.store(d, Relaxed);
+        self.metrics.max_depth.fetch_max(d, Relaxed);
+    }
+
+    /// Blocks until there is something to do: the front token completes, a message or a
+    /// link change arrives, or a deadline passes. Never spins.
+    fn wait(&mut self) {
+        if self.up && !self.inflight.is_empty() {
+            if let Some(f) = self.inflight.front_mut() {
+                f.wait(Duration::from_millis(20));
+            }
+            return;
+        }
+        let now = Instant::now();
+        let timeout = match self.flush_until {
+            Some(until) => until.saturating_duration_since(now),
+            // Offline: look again each second in case a loss was reported by a failed
+            // token while the session is in fact still up.
+            None if !self.up => Duration::from_secs(1),
+            None => Duration::from_secs(3600),
+        };
+        let timeout = match self.hold_until {
+            Some(t) => timeout.min(t.saturating_duration_since(now)),
+            None => timeout,
+        };
+        let rx = if self.rx_open {
+            self.rx.clone()
+        } else {
+            never()
+        };
+        let stop = if self.flush_until.is_none() {
+            self.stop_rx.clone()
+        } else {
+            never()
+        };
+        select! {
+            recv(rx) -> m => match m {
+                Ok(m) => self.accept(m),
+                Err(_) => self.rx_open = false,
+            },
+            recv(self.link_rx) -> l => if let Ok(l) = l { self.on_link(l) },
+            recv(stop) -> d => self.on_stop(d.unwrap_or_else(|_| Instant::now() + Duration::from_secs(1))),
+            default(timeout) => {
+                if !self.up && self.metrics.connected.load(Relaxed) && self.client.is_connected() {
+                    self.up = true;
+                }
+            }
+        }
+    }
+
+    /// Counts what could not be sent, publishes the offline message, stops the conn thread.
+    fn finish(mut self) {
+        while let Ok(m) = self.rx.try_recv() {
+            self.accept(m);
+        }
+        self.reap();
+        let unsent = (self.outbox.len() + self.inflight.len()) as u64;
+        Metrics::add(&self.metrics.dropped_shutdown, unsent);
+        let mut offline_sent = false;
+        if self.up && self.client.is_connected() {
+            let s = &self.settings;
+            let payload = availability_payload(&s.node_id, "offline", &now_iso8601());
+            let m = mqtt::Message::new_retained(s.lwt_topic.as_str(), payload, 1);
+            let left = self
+                .deadline
+                .map(|d| d.saturating_duration_since(Instant::now()))
+                .unwrap_or_default()
+                .max(Duration::from_millis(300));
+            offline_sent = self.client.publish(m).wait_for(left).is_ok();
+            if offline_sent {
+                Metrics::add(&self.metrics.published, 1);
+            }
+        }
+        if unsent > 0 {
+            log::warn!("mqtt shutdown: {unsent} message(s) not sent before the deadline");
+        }
+        let _ = self.conn_stop_tx.send(());
+        self.update_depth();
+        let _ = self.done_tx.send(ShutdownReport {
+            unsent,
+            offline_sent,
+        });
+    }
+}

@@ -1,0 +1,15 @@
+//! One integration binary (ripgrep-style). Every test talks to real peers: a mosquitto
+//! started by the test on 127.0.0.1, our own TCP proxy on 127.0.0.1, or the lab's network
+//! namespaces. Run with `cargo nextest run` (one process per test: CPU figures are per test).
+mod support {
+    pub mod broker;
+    pub mod common;
+    pub mod lab;
+    pub mod proxy;
+}
+mod lab_service;
+mod mqtt_keepalive;
+mod mqtt_offline;
+mod mqtt_restart;
+mod mqtt_tls;
+mod service_process;

@@ -1,0 +1,227 @@
+//! A real mosquitto on a free loopback port, owned by one test: start, kill, restart,
+//! read its log, subscribe with mosquitto_sub. Everything stays on 127.0.0.1.
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+pub struct Broker {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    extra: String,
+    child: Option<Child>,
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Waits until something accepts TCP on 127.0.0.1:port (bounded).
+pub fn wait_listening(port: u16, within: Duration) -> bool {
+    let end = Instant::now() + within;
+    while Instant::now() < end {
+        if TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+            .is_ok()
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+impl Broker {
+    /// Anonymous broker, no persistence (a restart loses retained state, as in the lab).
+    pub fn start() -> Broker {
+        Broker::start_with("allow_anonymous true\n", None)
+    }
+
+    /// Broker with extra config lines; `listener` replaces the plain loopback listener.
+    pub fn start_with(extra: &str, port: Option<u16>) -> Broker {
+        let mut b = Broker {
+            port: port.unwrap_or_else(free_port),
+            dir: tempfile::tempdir().expect("temp dir"),
+            extra: extra.to_string(),
+            child: None,
+        };
+        b.spawn();
+        b
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn spawn(&mut self) {
+        let conf = self.path("mosquitto.conf");
+        let log = self.path("mosquitto.log");
+        let body = format!(
+            // `user root`: mosquitto started as root otherwise drops to user `mosquitto`,
+            // which cannot write the log in this test's private temp dir.
+            "user root\nlistener {} 127.0.0.1\npersistence false\nlog_dest file {}\nlog_type all\nconnection_messages true\n{}",
+            self.port,
+            log.display(),
+            self.extra
+        );
+        std::fs::write(&conf, body).expect("write mosquitto.conf");
+        // The port may linger briefly after a kill: retry a few times (bounded).
+        for _ in 0..50 {
+            let child = Command::new("mosquitto")
+                .arg("-c")
+                .arg(&conf)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("mosquitto installed (scripts/test.sh installs it)");
+            self.child = Some(child);
+            if wait_listening(self.port, Duration::from_secs(2)) {
+                return;
+            }
+            self.kill();
+        }
+        panic!("mosquitto did not listen on 127.0.0.1:{}", self.port);
+    }
+
+    /// SIGKILL: the broker vanishes without a word (retained state lost).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.path("mosquitto.log")).unwrap_or_default()
+    }
+
+    /// mosquitto_sub args that reach this broker (override for TLS brokers).
+    pub fn sub_args(&self) -> Vec<String> {
+        vec![
+            "-h".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            self.port.to_string(),
+        ]
+    }
+
+    /// Retained messages under `filter`, as (topic, payload), read for at most `secs`.
+    pub fn retained(&self, filter: &str, secs: u32) -> Vec<(String, String)> {
+        retained_with(&self.sub_args(), filter, secs)
+    }
+
+    /// A live subscriber; lines are (retained flag, topic, payload).
+    pub fn subscribe(&self, filter: &str) -> Sub {
+        Sub::start(&self.sub_args(), filter)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Retained messages under `filter` from a broker reached with `args`.
+pub fn retained_with(args: &[String], filter: &str, secs: u32) -> Vec<(String, String)> {
+    let out = Command::new("mosquitto_sub")
+        .args(args)
+        .args([
+            "-t",
+            filter,
+            "--retained-only",
+            "-W",
+            &secs.to_string(),
+            "-F",
+            "%t\t%p",
+        ])
+        .output()
+        .expect("mosquitto_sub installed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(t, p)| (t.to_string(), p.to_string()))
+        .collect()
+}
+
+/// A mosquitto_sub process whose output lines arrive on a channel.
+pub struct Sub {
+    child: Child,
+    rx: Receiver<(bool, String, String)>,
+}
+
+impl Sub {
+    pub fn start(args: &[String], filter: &str) -> Sub {
+        Sub::start_cmd(Command::new("mosquitto_sub").args(args), filter)
+    }
+
+    /// `cmd` is a mosquitto_sub command line (possibly wrapped, e.g. `ip netns exec`).
+    pub fn start_cmd(cmd: &mut Command, filter: &str) -> Sub {
+        let mut child = cmd
+            .args(["-t", filter, "-q", "1", "-F", "%r\t%t\t%p"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto_sub installed");
+        let out = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let mut f = line.splitn(3, '\t');
+                let (r, t, p) = (f.next(), f.next(), f.next());
+                if let (Some(r), Some(t), Some(p)) = (r, t, p) {
+                    if tx.send((r == "1", t.to_string(), p.to_string())).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Sub { child, rx }
+    }
+
+    /// The next message whose topic and payload satisfy `pred`, within `within`.
+    pub fn wait_for(
+        &self,
+        within: Duration,
+        mut pred: impl FnMut(&str, &str) -> bool,
+    ) -> Option<(bool, String, String)> {
+        let end = Instant::now() + within;
+        loop {
+            let left = end.checked_duration_since(Instant::now())?;
+            match self.rx.recv_timeout(left) {
+                Ok(m) if pred(&m.1, &m.2) => return Some(m),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Everything received so far (non-blocking), then for `quiet` more of silence.
+    pub fn drain(&self, quiet: Duration) -> Vec<(bool, String, String)> {
+        let mut v = Vec::new();
+        while let Ok(m) = self.rx.recv_timeout(quiet) {
+            v.push(m);
+            if v.len() > 1_000_000 {
+                break;
+            }
+        }
+        v
+    }
+}
+
+impl Drop for Sub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,73 @@
+//! The network lab (scripts/lab): namespaces on a private bridge with real cameras and a
+//! broker. Tests that need it call [`lab`]: `None` (with a loud SKIP line) when not root.
+//! Everything the detector sends in these tests stays inside the lab's namespaces.
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub struct Lab {
+    pub truth: serde_json::Value,
+}
+
+fn lab_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/lab")
+}
+
+/// The running lab (brought up under a lock if it is down), or `None` when not root.
+pub fn lab() -> Option<Lab> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        eprintln!(
+            "\n*** SKIPPED: this test needs the network lab, which needs root (ip netns). ***\n"
+        );
+        return None;
+    }
+    let dir = lab_dir();
+    let st = Command::new("flock")
+        .arg("/tmp/camera-detector-lab.lock")
+        .arg(dir.join("lab-up.sh"))
+        .arg("--if-down")
+        .stdout(Stdio::null())
+        .status()
+        .expect("run lab-up.sh");
+    assert!(
+        st.success(),
+        "scripts/lab/lab-up.sh failed (see scripts/lab/run/logs)"
+    );
+    let text = std::fs::read_to_string(dir.join("run/lab.json")).expect("lab.json");
+    Some(Lab {
+        truth: serde_json::from_str(&text).expect("lab.json parses"),
+    })
+}
+
+impl Lab {
+    /// A command run inside namespace `ns`.
+    pub fn in_ns(&self, ns: &str, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", ns, program]);
+        c
+    }
+
+    /// The detector binary inside the detector namespace. The wrapper checks, before the
+    /// detector starts, that it really is in that namespace (exit 97 otherwise).
+    pub fn detector(&self) -> Command {
+        let ns = self.truth["detector"]["ns"]
+            .as_str()
+            .expect("detector ns")
+            .to_string();
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &ns, "sh", "-c"])
+            .arg(format!(
+                r#"[ "$(ip netns identify $$)" = "{ns}" ] || {{ echo "not in {ns}" >&2; exit 97; }}; exec "$0" "$@""#
+            ))
+            .arg(env!("CARGO_BIN_EXE_camera-detector"));
+        c
+    }
+
+    pub fn broker(&self) -> (String, u16) {
+        let m = &self.truth["mqtt"];
+        (
+            m["host"].as_str().expect("mqtt host").to_string(),
+            m["port"].as_u64().expect("mqtt port") as u16,
+        )
+    }
+}
