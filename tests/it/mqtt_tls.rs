@@ -62,7 +62,7 @@ fn pki(dir: &Path) {
         );
         std::fs::write(
             dir.join(format!("{name}.ext")),
-            format!("subjectAltName=IP:127.0.0.1,DNS:localhost\n"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
         )
         .unwrap();
         run(
