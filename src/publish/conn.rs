@@ -177,7 +177,7 @@ impl ConnThread {
             if let Some(res) = token.try_wait() {
                 return match res {
                     Ok(_) => Attempt::Connected,
-                    Err(e) => Attempt::Failed(e.to_string()),
+                    Err(e) => Attempt::Failed(describe(&e)),
                 };
             }
             if Instant::now() >= deadline {
@@ -206,8 +206,32 @@ impl ConnThread {
     }
 }
 
+/// A connect error in words. paho 0.14 displays a refused CONNACK as the literal `(0)`,
+/// so the return code (e.g. "Not Authorized") is spelled out here.
+fn describe(e: &mqtt::Error) -> String {
+    match e {
+        mqtt::Error::ConnectReturn(rc) => format!("broker refused the connection: {rc}"),
+        mqtt::Error::SocketError(n) => format!("socket error {n}"),
+        other => other.to_string(),
+    }
+}
+
 enum Attempt {
     Connected,
     Failed(String),
     Stopped,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_connack_is_spelled_out() {
+        let e = mqtt::Error::ConnectReturn(mqtt::ConnectReturnCode::NotAuthorized);
+        assert_eq!(
+            describe(&e),
+            "broker refused the connection: Not Authorized"
+        );
+    }
 }
