@@ -12,6 +12,9 @@
 #[path = "../tests/it/support/broker.rs"]
 mod broker;
 #[allow(dead_code)]
+#[path = "../tests/it/support/common.rs"]
+mod common;
+#[allow(dead_code)]
 #[path = "../tests/it/support/proxy.rs"]
 mod proxy;
 
@@ -20,23 +23,11 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+/// The tests' loopback settings with a queue of `queue` messages.
 fn settings(port: u16, node: &str, queue: usize) -> Settings {
     Settings {
-        host: "127.0.0.1".into(),
-        port,
-        client_id: format!("bench-{node}"),
-        username: None,
-        password: None,
-        tls: None,
-        keepalive: Duration::from_secs(30),
         queue_size: queue,
-        inflight_window: 256,
-        backoff_min: Duration::from_millis(100),
-        backoff_max: Duration::from_secs(2),
-        connect_timeout: Duration::from_secs(3),
-        node_id: node.into(),
-        lwt_topic: format!("bench/{node}/lwt"),
-        on_connect: None,
+        ..common::settings(port, &format!("bench-{node}"))
     }
 }
 

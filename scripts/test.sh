@@ -46,4 +46,6 @@ say "tests (default features)"
 cargo nextest run --no-fail-fast --test-threads 6 "$@"
 say "tests (tls feature: TLS tests + the rest again with the TLS build)"
 cargo nextest run --no-fail-fast --test-threads 6 --features tls -E 'test(tls) | test(service_process)' "$@"
+say "bench smoke (BENCH_QUICK=1: small counts; the numbers in README come from a full run)"
+BENCH_QUICK=1 cargo bench --bench publish
 say "done in $((SECONDS - T0)) s"
