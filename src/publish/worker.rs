@@ -364,13 +364,20 @@ impl Worker {
     /// Blocks until there is something to do: the front token completes, a message or a
     /// link change arrives, or a deadline passes. Never spins.
     fn wait(&mut self) {
+        let now = Instant::now();
+        let held = self.hold_until.is_some_and(|t| now < t);
+        let room = self.inflight.len() < self.settings.inflight_window.max(1);
+        if self.up && !held && room && !self.outbox.is_empty() {
+            // Sendable work: QoS0 tokens complete at once, so `reap` can empty the whole
+            // window in one pass; go straight back to `fill`.
+            return;
+        }
         if self.up && !self.inflight.is_empty() {
             if let Some(f) = self.inflight.front_mut() {
                 f.wait(Duration::from_millis(20));
             }
             return;
         }
-        let now = Instant::now();
         let timeout = match self.flush_until {
             Some(until) => until.saturating_duration_since(now),
             // Offline: look again each second in case a loss was reported by a failed

@@ -8,6 +8,7 @@ mod support {
     pub mod proxy;
 }
 mod lab_service;
+mod mqtt_burst;
 mod mqtt_keepalive;
 mod mqtt_offline;
 mod mqtt_restart;
