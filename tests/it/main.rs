@@ -9,6 +9,7 @@ mod support {
 }
 mod lab_service;
 mod mqtt_burst;
+mod mqtt_inflight;
 mod mqtt_keepalive;
 mod mqtt_offline;
 mod mqtt_restart;
