@@ -1,0 +1,584 @@
+//! Configuration: every environment variable the service reads, parsed and validated once
+//! at start into a [`Config`] (the original Python service's names, defaults and clamps, plus
+//! the MQTT additions). Secrets are wrapped in [`Secret`] so that no `Debug`/`Display` shows them.
+use std::fmt;
+use std::num::IntErrorKind;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use log::LevelFilter;
+
+/// A password. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way to the text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The secret text, for the one place that must send it (a connect packet, an RTSP URL).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// One camera user name and password pair to try, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub username: String,
+    pub password: Secret,
+}
+
+/// How to reach and talk to the MQTT broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttSettings {
+    pub broker: String,
+    pub port: u16,
+    pub tls: bool,
+    pub tls_ca_path: PathBuf,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub keepalive: Duration,
+    pub queue_size: usize,
+    /// Without a trailing `/`; empty means no prefix.
+    pub topic_prefix: String,
+    /// `camera-detector-{node_id}`.
+    pub client_id: String,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub node_id: String,
+    pub mqtt: MqttSettings,
+    pub discovery_interval: Duration,
+    pub rtsp_timeout: Duration,
+    pub onvif_timeout: Duration,
+    pub mac_tracking_enabled: bool,
+    pub smart_discovery_enabled: bool,
+    pub initial_discovery_count: u32,
+    pub steady_state_interval: Duration,
+    pub quick_check_interval: Duration,
+    /// Never empty; tried in this order.
+    pub credentials: Vec<Credential>,
+    pub rtsp_port: u16,
+    pub onvif_port: u16,
+    pub http_port: u16,
+    pub health_check_interval: Duration,
+    pub health_report_interval: Duration,
+    pub offline_threshold: Duration,
+    pub frigate_config_path: PathBuf,
+    pub frigate_update_enabled: bool,
+    pub frigate_reload_topic: String,
+    pub log_level: LevelFilter,
+    /// One human line per value that was clamped or otherwise worth telling the operator
+    /// about, e.g. `MQTT_PORT=70000 clamped to 65535`. Never contains a secret.
+    pub notes: Vec<String>,
+}
+
+/// A variable whose value cannot be used. `Display` is one line naming the variable and the
+/// value (secret values are shown as `***`).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("{var}: {value:?} is not a whole number")]
+    NotANumber { var: &'static str, value: String },
+    #[error("{var}: {value:?} is negative; a whole number of 0 or more is needed")]
+    Negative { var: &'static str, value: String },
+    #[error("{var}: {value:?} is too large")]
+    TooLarge { var: &'static str, value: String },
+    #[error("{var}: {value:?} is not a port number (1 to 65535)")]
+    NotAPort { var: &'static str, value: String },
+    #[error("{var}: {value:?} is not a boolean (use true/false, 1/0, yes/no or on/off)")]
+    NotABool { var: &'static str, value: String },
+    #[error("LOG_LEVEL: {value:?} is not a log level (use DEBUG, INFO, WARNING, ERROR or TRACE)")]
+    BadLogLevel { value: String },
+    #[error("{var}: must not be empty")]
+    Empty { var: &'static str },
+    #[error("{var}: {value:?} contains {what}, which is not allowed in an MQTT topic")]
+    BadTopic {
+        var: &'static str,
+        value: String,
+        what: &'static str,
+    },
+    #[error(
+        "MQTT_CLIENT_CERT/MQTT_CLIENT_KEY: {set} is set but {missing} is not; set both or neither"
+    )]
+    HalfClientCert {
+        set: &'static str,
+        missing: &'static str,
+    },
+    #[error("MQTT_PASSWORD: \"***\" is set but MQTT_USERNAME is empty; set MQTT_USERNAME too")]
+    PasswordWithoutUsername,
+}
+
+/// Every variable this crate reads: name, default as text (what an example env file would
+/// hold; empty = unset), and a one-line rule. Durations are whole seconds, at most 365 days
+/// (a larger value is clamped to that, with a note).
+#[rustfmt::skip]
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("MQTT_BROKER",             "mqtt_broker",                 "broker host name or IP; must not be empty"),
+    ("MQTT_PORT",               "1883",                        "broker port; clamped to 1..65535"),
+    ("MQTT_TLS",                "false",                       "true enables TLS to the broker (needs a build with the `tls` feature)"),
+    ("TLS_CA_PATH",             "/mnt/data/certs/ca.crt",      "CA bundle used to verify the broker when MQTT_TLS is true"),
+    ("MQTT_TOPIC_PREFIX",       "",                            "prepended as PREFIX/ to every topic; trailing / removed; no + # or NUL"),
+    ("DISCOVERY_INTERVAL",      "300",                         "seconds between full scans; at least 30"),
+    ("RTSP_TIMEOUT",            "10",                          "seconds to wait for an RTSP frame; clamped to 1..60"),
+    ("ONVIF_TIMEOUT",           "5",                           "seconds for an ONVIF request; clamped to 1..30"),
+    ("MAC_TRACKING_ENABLED",    "true",                        "follow cameras by MAC address across IP changes"),
+    ("SMART_DISCOVERY_ENABLED", "true",                        "back off to steady-state scanning once the camera count is stable"),
+    ("INITIAL_DISCOVERY_COUNT", "3",                           "aggressive full scans at start"),
+    ("STEADY_STATE_INTERVAL",   "1800",                        "seconds between full scans in steady state; at least 300"),
+    ("QUICK_CHECK_INTERVAL",    "60",                          "seconds between quick checks of known cameras in steady state; at least 30"),
+    ("CAMERA_USERNAME",         "admin",                       "camera user name; used only together with CAMERA_PASSWORD"),
+    ("CAMERA_PASSWORD",         "",                            "if set, ONLY CAMERA_USERNAME/CAMERA_PASSWORD is tried"),
+    ("CAMERA_CREDENTIALS",      "",                            "user:pass,user:pass tried in order; if none usable: admin: and admin:admin"),
+    ("RTSP_PORT",               "554",                         "port scanned for RTSP; 1..65535"),
+    ("ONVIF_PORT",              "80",                          "ONVIF HTTP port; 1..65535"),
+    ("HTTP_PORT",               "80",                          "camera web interface port; 1..65535"),
+    ("HEALTH_CHECK_INTERVAL",   "60",                          "seconds between stream re-validations of a camera; at least 10"),
+    ("HEALTH_REPORT_INTERVAL",  "60",                          "seconds between health messages; at least 5"),
+    ("OFFLINE_THRESHOLD",       "180",                         "seconds unseen before a camera is offline; at least 60"),
+    ("FRIGATE_CONFIG_PATH",     "/config/frigate/cameras.yml", "where the Frigate camera config is written"),
+    ("FRIGATE_UPDATE_ENABLED",  "true",                        "write the Frigate config and publish it after each full scan"),
+    ("FRIGATE_RELOAD_TOPIC",    "frigate/config/reload",       "topic of the empty reload trigger; no + # or NUL"),
+    ("BALENA_DEVICE_UUID",      "",                            "node id (empty = host name); client id is camera-detector-{node id}"),
+    ("LOG_LEVEL",               "INFO",                        "TRACE, DEBUG, INFO, WARNING (or WARN), ERROR (or CRITICAL)"),
+    ("RUST_LOG",                "",                            "when set, overrides LOG_LEVEL with env_logger filter syntax"),
+    ("MQTT_USERNAME",           "",                            "broker user name; empty = none"),
+    ("MQTT_PASSWORD",           "",                            "broker password; empty = none; needs MQTT_USERNAME"),
+    ("MQTT_CLIENT_CERT",        "",                            "client certificate for TLS; set together with MQTT_CLIENT_KEY"),
+    ("MQTT_CLIENT_KEY",         "",                            "client private key for TLS; set together with MQTT_CLIENT_CERT"),
+    ("MQTT_KEEPALIVE",          "30",                          "MQTT keepalive seconds; clamped to 5..65535"),
+    ("MQTT_QUEUE_SIZE",         "1000",                        "messages buffered for the broker; clamped to 10..1000000"),
+];
+
+/// Variables whose values are never shown in an error or a note.
+const SECRET_VARIABLES: &[&str] = &["MQTT_PASSWORD", "CAMERA_PASSWORD", "CAMERA_CREDENTIALS"];
+
+/// Upper bound for durations the original leaves unbounded: 365 days. Anything larger is a
+/// typo, and would overflow `Instant` arithmetic downstream.
+const MAX_SECONDS: u64 = 365 * 24 * 60 * 60;
+
+const FALLBACK_NODE_ID: &str = "camera-detector";
+
+impl Config {
+    /// Builds the configuration from `get` alone (pure: no process environment, no files).
+    /// `default_node_id` is used when BALENA_DEVICE_UUID is unset or empty.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first [`ConfigError`] found: a number that does not parse (non-numeric,
+    /// negative, too large), a port outside 1..65535, a bad boolean or LOG_LEVEL, an empty
+    /// MQTT_BROKER, a topic with `+`, `#` or NUL, MQTT_CLIENT_CERT without MQTT_CLIENT_KEY
+    /// (or the reverse), or MQTT_PASSWORD without MQTT_USERNAME.
+    pub fn from_lookup<F: Fn(&str) -> Option<String>>(
+        get: F,
+        default_node_id: &str,
+    ) -> Result<Config, ConfigError> {
+        let mut env = Env {
+            get,
+            notes: Vec::new(),
+        };
+
+        let node_id = match env.text("BALENA_DEVICE_UUID") {
+            Some(id) => id,
+            None if default_node_id.trim().is_empty() => FALLBACK_NODE_ID.to_owned(),
+            None => default_node_id.trim().to_owned(),
+        };
+        check_topic_part("BALENA_DEVICE_UUID", &node_id)?;
+
+        let mqtt = mqtt_settings(&mut env, &node_id)?;
+
+        let discovery_interval = env.seconds("DISCOVERY_INTERVAL", 300, 30, MAX_SECONDS)?;
+        let rtsp_timeout = env.seconds("RTSP_TIMEOUT", 10, 1, 60)?;
+        let onvif_timeout = env.seconds("ONVIF_TIMEOUT", 5, 1, 30)?;
+        let mac_tracking_enabled = env.boolean("MAC_TRACKING_ENABLED", true)?;
+        let smart_discovery_enabled = env.boolean("SMART_DISCOVERY_ENABLED", true)?;
+        let initial_discovery_count = env.count_u32("INITIAL_DISCOVERY_COUNT", 3)?;
+        let steady_state_interval = env.seconds("STEADY_STATE_INTERVAL", 1800, 300, MAX_SECONDS)?;
+        let quick_check_interval = env.seconds("QUICK_CHECK_INTERVAL", 60, 30, MAX_SECONDS)?;
+
+        let credentials = camera_credentials(&mut env);
+        let rtsp_port = env.port("RTSP_PORT", 554)?;
+        let onvif_port = env.port("ONVIF_PORT", 80)?;
+        let http_port = env.port("HTTP_PORT", 80)?;
+
+        let health_check_interval = env.seconds("HEALTH_CHECK_INTERVAL", 60, 10, MAX_SECONDS)?;
+        let health_report_interval = env.seconds("HEALTH_REPORT_INTERVAL", 60, 5, MAX_SECONDS)?;
+        let offline_threshold = env.seconds("OFFLINE_THRESHOLD", 180, 60, MAX_SECONDS)?;
+
+        let frigate_config_path = PathBuf::from(
+            env.text("FRIGATE_CONFIG_PATH")
+                .unwrap_or_else(|| "/config/frigate/cameras.yml".to_owned()),
+        );
+        let frigate_update_enabled = env.boolean("FRIGATE_UPDATE_ENABLED", true)?;
+        let frigate_reload_topic = env
+            .text("FRIGATE_RELOAD_TOPIC")
+            .unwrap_or_else(|| "frigate/config/reload".to_owned());
+        check_topic_part("FRIGATE_RELOAD_TOPIC", &frigate_reload_topic)?;
+
+        let log_level = match env.text("LOG_LEVEL") {
+            None => LevelFilter::Info,
+            Some(level) => parse_log_level(&level)?,
+        };
+
+        Ok(Config {
+            node_id,
+            mqtt,
+            discovery_interval,
+            rtsp_timeout,
+            onvif_timeout,
+            mac_tracking_enabled,
+            smart_discovery_enabled,
+            initial_discovery_count,
+            steady_state_interval,
+            quick_check_interval,
+            credentials,
+            rtsp_port,
+            onvif_port,
+            http_port,
+            health_check_interval,
+            health_report_interval,
+            offline_threshold,
+            frigate_config_path,
+            frigate_update_enabled,
+            frigate_reload_topic,
+            log_level,
+            notes: env.notes,
+        })
+    }
+
+    /// Reads the process environment. The default node id is the host name from
+    /// `/proc/sys/kernel/hostname` (trimmed), else `camera-detector`. A value that is not
+    /// valid UTF-8 is read lossily (and then usually rejected by its parser).
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_lookup`].
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        let default_node_id = if host.is_empty() {
+            FALLBACK_NODE_ID
+        } else {
+            host.as_str()
+        };
+        Self::from_lookup(
+            |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+            default_node_id,
+        )
+    }
+}
+
+/// The MQTT section, including the variables the original did not have.
+fn mqtt_settings<F: Fn(&str) -> Option<String>>(
+    env: &mut Env<F>,
+    node_id: &str,
+) -> Result<MqttSettings, ConfigError> {
+    let broker = match env.raw("MQTT_BROKER") {
+        None => "mqtt_broker".to_owned(),
+        Some(b) if b.trim().is_empty() => return Err(ConfigError::Empty { var: "MQTT_BROKER" }),
+        Some(b) => b.trim().to_owned(),
+    };
+    let port = env.u64_clamped("MQTT_PORT", 1883, 1, u64::from(u16::MAX))?;
+    let port = u16::try_from(port).unwrap_or(u16::MAX);
+    let tls = env.boolean("MQTT_TLS", false)?;
+    let tls_ca_path = PathBuf::from(
+        env.text("TLS_CA_PATH")
+            .unwrap_or_else(|| "/mnt/data/certs/ca.crt".to_owned()),
+    );
+
+    let username = env.text("MQTT_USERNAME");
+    let password = env
+        .raw("MQTT_PASSWORD")
+        .filter(|p| !p.is_empty())
+        .map(Secret::new);
+    if password.is_some() && username.is_none() {
+        return Err(ConfigError::PasswordWithoutUsername);
+    }
+
+    let client_cert = env.text("MQTT_CLIENT_CERT").map(PathBuf::from);
+    let client_key = env.text("MQTT_CLIENT_KEY").map(PathBuf::from);
+    match (&client_cert, &client_key) {
+        (Some(_), None) => {
+            return Err(ConfigError::HalfClientCert {
+                set: "MQTT_CLIENT_CERT",
+                missing: "MQTT_CLIENT_KEY",
+            })
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::HalfClientCert {
+                set: "MQTT_CLIENT_KEY",
+                missing: "MQTT_CLIENT_CERT",
+            })
+        }
+        (Some(_), Some(_)) if !tls => env.notes.push(
+            "MQTT_CLIENT_CERT/MQTT_CLIENT_KEY are set but MQTT_TLS is false; they are not used"
+                .to_owned(),
+        ),
+        _ => {}
+    }
+
+    let keepalive = env.seconds("MQTT_KEEPALIVE", 30, 5, u64::from(u16::MAX))?;
+    let queue_size = env.u64_clamped("MQTT_QUEUE_SIZE", 1000, 10, 1_000_000)?;
+    let queue_size = usize::try_from(queue_size).unwrap_or(usize::MAX);
+
+    let topic_prefix = match env.text("MQTT_TOPIC_PREFIX") {
+        None => String::new(),
+        Some(p) => p.trim_end_matches('/').to_owned(),
+    };
+    check_topic_part("MQTT_TOPIC_PREFIX", &topic_prefix)?;
+
+    Ok(MqttSettings {
+        broker,
+        port,
+        tls,
+        tls_ca_path,
+        username,
+        password,
+        client_cert,
+        client_key,
+        keepalive,
+        queue_size,
+        topic_prefix,
+        client_id: format!("camera-detector-{node_id}"),
+    })
+}
+
+/// The camera credentials, exactly as the original chose them (see [`VARIABLES`]).
+fn camera_credentials<F: Fn(&str) -> Option<String>>(env: &mut Env<F>) -> Vec<Credential> {
+    let username = env
+        .text("CAMERA_USERNAME")
+        .unwrap_or_else(|| "admin".to_owned());
+    let password = env.raw("CAMERA_PASSWORD").unwrap_or_default();
+    let list = env.raw("CAMERA_CREDENTIALS").unwrap_or_default();
+
+    if !password.is_empty() {
+        if !list.trim().is_empty() {
+            env.notes
+                .push("CAMERA_CREDENTIALS ignored: CAMERA_PASSWORD is set, so only CAMERA_USERNAME/CAMERA_PASSWORD is tried".to_owned());
+        }
+        return vec![Credential {
+            username,
+            password: Secret::new(password),
+        }];
+    }
+
+    let mut out: Vec<Credential> = Vec::new();
+    let mut skipped = 0usize;
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (user, pass) = entry.split_once(':').unwrap_or((entry, ""));
+        let user = user.trim();
+        if user.is_empty() {
+            skipped += 1;
+            continue;
+        }
+        let credential = Credential {
+            username: user.to_owned(),
+            password: Secret::new(pass),
+        };
+        if !out.contains(&credential) {
+            out.push(credential);
+        }
+    }
+    if skipped > 0 {
+        env.notes.push(format!(
+            "CAMERA_CREDENTIALS: skipped {skipped} entr{} with no user name",
+            if skipped == 1 { "y" } else { "ies" }
+        ));
+    }
+    if out.is_empty() {
+        if !list.trim().is_empty() {
+            env.notes.push(
+                "CAMERA_CREDENTIALS has no usable user:password entry; trying admin with an empty password and admin/admin"
+                    .to_owned(),
+            );
+        }
+        out = vec![
+            Credential {
+                username: "admin".to_owned(),
+                password: Secret::new(""),
+            },
+            Credential {
+                username: "admin".to_owned(),
+                password: Secret::new("admin"),
+            },
+        ];
+    }
+    out
+}
+
+/// Reads variables through `get` and collects the notes.
+struct Env<F> {
+    get: F,
+    notes: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The value exactly as set, or `None` when unset.
+    fn raw(&self, var: &str) -> Option<String> {
+        (self.get)(var)
+    }
+
+    /// The value trimmed, or `None` when unset, empty or only whitespace.
+    fn text(&self, var: &str) -> Option<String> {
+        self.raw(var)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A whole number; unset or empty gives `default`; outside `min..=max` is clamped with a note.
+    fn u64_clamped(
+        &mut self,
+        var: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, ConfigError> {
+        let Some(text) = self.text(var) else {
+            return Ok(default);
+        };
+        let value = parse_u64(var, &text)?;
+        let clamped = value.clamp(min, max);
+        if clamped != value {
+            self.notes
+                .push(format!("{var}={value} clamped to {clamped}"));
+        }
+        Ok(clamped)
+    }
+
+    /// [`Env::u64_clamped`] as seconds.
+    fn seconds(
+        &mut self,
+        var: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Result<Duration, ConfigError> {
+        self.u64_clamped(var, default, min, max)
+            .map(Duration::from_secs)
+    }
+
+    /// A count that must fit a `u32` (no clamp).
+    fn count_u32(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
+        let Some(text) = self.text(var) else {
+            return Ok(default);
+        };
+        u32::try_from(parse_u64(var, &text)?).map_err(|_| ConfigError::TooLarge {
+            var,
+            value: shown(var, &text),
+        })
+    }
+
+    /// A TCP port, 1..=65535 (no clamp: a wrong camera port is an error, not a guess).
+    fn port(&self, var: &'static str, default: u16) -> Result<u16, ConfigError> {
+        let Some(text) = self.text(var) else {
+            return Ok(default);
+        };
+        let not_a_port = || ConfigError::NotAPort {
+            var,
+            value: shown(var, &text),
+        };
+        match parse_u64(var, &text) {
+            Ok(0) | Err(ConfigError::TooLarge { .. }) => Err(not_a_port()),
+            Ok(n) => u16::try_from(n).map_err(|_| not_a_port()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// true/false, 1/0, yes/no, on/off in any case; unset or empty gives `default`.
+    fn boolean(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+        let Some(text) = self.text(var) else {
+            return Ok(default);
+        };
+        parse_bool(&text).ok_or_else(|| ConfigError::NotABool {
+            var,
+            value: shown(var, &text),
+        })
+    }
+}
+
+/// A whole number of 0 or more; `text` is already trimmed.
+fn parse_u64(var: &'static str, text: &str) -> Result<u64, ConfigError> {
+    text.parse::<u64>().map_err(|e| {
+        let value = shown(var, text);
+        let digits = text.strip_prefix('-').unwrap_or("");
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            ConfigError::Negative { var, value }
+        } else if *e.kind() == IntErrorKind::PosOverflow {
+            ConfigError::TooLarge { var, value }
+        } else {
+            ConfigError::NotANumber { var, value }
+        }
+    })
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// The original's Python level names (CRITICAL is Python's name above ERROR), plus TRACE.
+fn parse_log_level(text: &str) -> Result<LevelFilter, ConfigError> {
+    match text.to_ascii_uppercase().as_str() {
+        "TRACE" => Ok(LevelFilter::Trace),
+        "DEBUG" => Ok(LevelFilter::Debug),
+        "INFO" => Ok(LevelFilter::Info),
+        "WARNING" | "WARN" => Ok(LevelFilter::Warn),
+        "ERROR" | "CRITICAL" => Ok(LevelFilter::Error),
+        _ => Err(ConfigError::BadLogLevel {
+            value: shown("LOG_LEVEL", text),
+        }),
+    }
+}
+
+/// Rejects what MQTT forbids in a topic name: the wildcards `+` and `#`, and NUL.
+fn check_topic_part(var: &'static str, value: &str) -> Result<(), ConfigError> {
+    let what = if value.contains('#') {
+        "'#'"
+    } else if value.contains('+') {
+        "'+'"
+    } else if value.contains('\0') {
+        "a NUL character"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::BadTopic {
+        var,
+        value: shown(var, value),
+        what,
+    })
+}
+
+/// The value as it may appear in an error: `***` for the secret variables.
+fn shown(var: &str, value: &str) -> String {
+    if SECRET_VARIABLES.contains(&var) {
+        "***".to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests;
