@@ -36,7 +36,7 @@ done
 LAB_STARTED=0
 if [ "$(id -u)" = 0 ]; then
   if scripts/lab/lab-status.sh -q; then say "lab already up (left up afterwards)"
-  else say "lab up"; flock /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; fi
+  else say "lab up"; flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; fi
 fi
 cleanup() { if [ $LAB_STARTED = 1 ]; then say "lab down"; scripts/lab/lab-down.sh --quiet || true; fi; }
 trap cleanup EXIT

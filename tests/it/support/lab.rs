@@ -22,7 +22,9 @@ pub fn lab() -> Option<Lab> {
         return None;
     }
     let dir = lab_dir();
+    // -o: the lab's daemons must not inherit the lock (they would hold it forever).
     let st = Command::new("flock")
+        .arg("-o")
         .arg("/tmp/camera-detector-lab.lock")
         .arg(dir.join("lab-up.sh"))
         .arg("--if-down")
