@@ -24,6 +24,8 @@ fi
 say "rustfmt";  cargo fmt --all -- --check
 say "clippy";   cargo clippy --all-targets -- -D warnings
 say "clippy (tls)"; cargo clippy --all-targets --features tls -- -D warnings
+say "fuzz targets type-check (cargo-fuzz runs them on nightly: see README)"
+cargo check -q --manifest-path fuzz/Cargo.toml --bins
 say "no async runtime in the binary's dependency tree"
 for f in "" "--features tls"; do
   # shellcheck disable=SC2086

@@ -22,6 +22,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod config;
+pub mod discovery;
 pub mod logging;
 pub mod publish;
 pub mod service;
