@@ -8,12 +8,57 @@ camera-detector — finds IP cameras on the LAN and publishes them to MQTT and F
 
 USAGE:
     camera-detector [run]      run the service (configured by environment variables)
+    camera-detector probe URL  play an rtsp:// URL until its first RTP packet, print JSON;
+                               credentials: CAMERA_CREDENTIALS / CAMERA_PASSWORD as the service
     camera-detector --help     this text
     camera-detector --version  the version
 
 Configuration is read from the environment (MQTT_BROKER, MQTT_PORT, LOG_LEVEL, ...);
 see README.md for every variable. SIGTERM/SIGINT stop the service cleanly (offline
 status published, queue flushed within 2 s); SIGHUP asks for a rescan.";
+
+/// `probe URL`: each configured credential in turn (sent only when the server asks).
+fn probe(url: &str) -> ExitCode {
+    use camera_detector::discovery::rtsp::session::{self, ProbeError, Timeouts};
+    let cfg = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("camera-detector: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(cfg.log_level, std::env::var("RUST_LOG").ok().as_deref());
+    let t = Timeouts {
+        connect: cfg.rtsp_timeout.min(std::time::Duration::from_secs(3)),
+        phase: cfg.rtsp_timeout,
+    };
+    let creds: Vec<Option<(&str, &str)>> = std::iter::once(None)
+        .chain(
+            cfg.credentials
+                .iter()
+                .map(|c| Some((c.username.as_str(), c.password.expose()))),
+        )
+        .collect();
+    let mut last = None;
+    for cred in creds {
+        match session::probe(url, cred, &t) {
+            Ok(p) => {
+                let user = cred.map(|c| c.0);
+                let out = serde_json::json!({"ok": true, "stream": p, "username": user});
+                println!("{out}");
+                return ExitCode::SUCCESS;
+            }
+            Err(e @ ProbeError::Unauthorized { .. }) => last = Some(e),
+            Err(e) => {
+                last = Some(e);
+                break;
+            }
+        }
+    }
+    let msg = last.map(|e| e.to_string()).unwrap_or_default();
+    println!("{}", serde_json::json!({"ok": false, "error": msg}));
+    ExitCode::from(1)
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +69,7 @@ fn main() -> ExitCode {
         .as_slice()
     {
         [] | ["run"] => {}
+        ["probe", url] => return probe(url),
         ["--help" | "-h" | "help"] => {
             println!("{HELP}");
             return ExitCode::SUCCESS;

@@ -8,7 +8,8 @@
 //!   with or without qop) `Authorization` values;
 //! - [`sdp`]: DESCRIBE bodies, codecs, SPS, control URLs;
 //! - [`sps`]: H.264/H.265 SPS → picture size, without a decoder;
-//! - [`rtp_payload_type`]: recognising RTP among interleaved frames.
+//! - [`rtp_payload_type`]: recognising RTP among interleaved frames;
+//! - [`session`]: the thin socket shell that plays a URL until the first RTP packet.
 //!
 //! Every parser was checked against exchanges captured from the lab's real servers
 //! (gst-rtsp-server with Digest, Basic and none, ipycam's native server, npm
@@ -17,6 +18,7 @@
 pub mod auth;
 pub mod response;
 pub mod sdp;
+pub mod session;
 pub mod sps;
 
 pub use auth::{authorization, parse_challenges, pick, Algorithm, Challenge, Qop};
