@@ -17,37 +17,48 @@ Configuration is read from the environment (MQTT_BROKER, MQTT_PORT, LOG_LEVEL, .
 see README.md for every variable. SIGTERM/SIGINT stop the service cleanly (offline
 status published, queue flushed within 2 s); SIGHUP asks for a rescan.";
 
+/// Reads the configuration and starts logging; a bad variable is exit code 2.
+fn load_config() -> Result<Config, ExitCode> {
+    let cfg = Config::from_env().map_err(|e| {
+        eprintln!("camera-detector: configuration error: {e}");
+        ExitCode::from(2)
+    })?;
+    logging::init(cfg.log_level, std::env::var("RUST_LOG").ok().as_deref());
+    for note in &cfg.notes {
+        log::warn!("config: {note}");
+    }
+    Ok(cfg)
+}
+
 /// `probe URL`: each configured credential in turn (sent only when the server asks).
 fn probe(url: &str) -> ExitCode {
     use camera_detector::discovery::rtsp::session::{self, ProbeError, Timeouts};
-    let cfg = match Config::from_env() {
+    let cfg = match load_config() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("camera-detector: configuration error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    logging::init(cfg.log_level, std::env::var("RUST_LOG").ok().as_deref());
     let t = Timeouts {
         connect: cfg.rtsp_timeout.min(std::time::Duration::from_secs(3)),
         phase: cfg.rtsp_timeout,
     };
-    let creds: Vec<Option<(&str, &str)>> = std::iter::once(None)
-        .chain(
-            cfg.credentials
-                .iter()
-                .map(|c| Some((c.username.as_str(), c.password.expose()))),
-        )
+    let mut creds: Vec<Option<(&str, &str)>> = cfg
+        .credentials
+        .iter()
+        .map(|c| Some((c.username.as_str(), c.password.expose())))
         .collect();
+    if creds.is_empty() {
+        creds.push(None);
+    }
     let mut last = None;
     for cred in creds {
         match session::probe(url, cred, &t) {
             Ok(p) => {
-                let user = cred.map(|c| c.0);
-                let out = serde_json::json!({"ok": true, "stream": p, "username": user});
+                let out =
+                    serde_json::json!({"ok": true, "stream": p, "username": cred.map(|c| c.0)});
                 println!("{out}");
                 return ExitCode::SUCCESS;
             }
+            // 401 with these credentials: the next pair may do.
             Err(e @ ProbeError::Unauthorized { .. }) => last = Some(e),
             Err(e) => {
                 last = Some(e);
@@ -83,17 +94,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let cfg = match Config::from_env() {
+    let cfg = match load_config() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("camera-detector: configuration error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    logging::init(cfg.log_level, std::env::var("RUST_LOG").ok().as_deref());
-    for note in &cfg.notes {
-        log::warn!("config: {note}");
-    }
     match service::run(cfg) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -20,12 +20,7 @@ fn messages_in_flight_at_a_disconnect_are_sent_again() {
     let p = mqtt.publisher();
     let sub = broker.subscribe("fl/#");
     assert!(eventually(Duration::from_secs(10), || metrics(&mqtt).connected));
-    let live = (0..50).any(|_| {
-        p.publish(Message::event("fl/probe", "x")).unwrap();
-        sub.wait_for(Duration::from_millis(200), |t, _| t == "fl/probe")
-            .is_some()
-    });
-    assert!(live, "subscriber never saw the probe");
+    sub.assert_live(&p, "fl/probe");
 
     for i in 0..N {
         p.publish(Message::event(format!("fl/{}", i % 4), i.to_string()))

@@ -21,13 +21,7 @@ fn a_thirty_second_outage_bounds_the_queue_and_keeps_order_per_topic() {
     let p = mqtt.publisher();
     let sub = broker.subscribe("ev/#");
     assert!(eventually(Duration::from_secs(10), || metrics(&mqtt).connected));
-    // The subscriber is live once it sees a probe.
-    let seen = (0..50).any(|_| {
-        p.publish(Message::event("ev/probe", "x")).unwrap();
-        sub.wait_for(Duration::from_millis(200), |t, _| t == "ev/probe")
-            .is_some()
-    });
-    assert!(seen, "subscriber never saw the probe");
+    sub.assert_live(&p, "ev/probe");
 
     proxy.set_down(true);
     assert!(eventually(Duration::from_secs(5), || !metrics(&mqtt).connected));

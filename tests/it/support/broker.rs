@@ -206,6 +206,17 @@ impl Sub {
         }
     }
 
+    /// Publishes `topic` until this subscriber sees it (bounded: 50 × 200 ms): it is live
+    /// and the publisher connected, so nothing published afterwards can be missed.
+    pub fn assert_live(&self, p: &camera_detector::publish::Publisher, topic: &str) {
+        let seen = (0..50).any(|_| {
+            let _ = p.publish(camera_detector::publish::Message::event(topic, "x"));
+            self.wait_for(Duration::from_millis(200), |t, _| t == topic)
+                .is_some()
+        });
+        assert!(seen, "subscriber never saw {topic}");
+    }
+
     /// Everything received so far (non-blocking), then for `quiet` more of silence.
     pub fn drain(&self, quiet: Duration) -> Vec<(bool, String, String)> {
         let mut v = Vec::new();
