@@ -1,13 +1,18 @@
 //! Discovery: the protocol codecs (pure functions over bytes, with fixtures captured from
-//! the lab's real peers) and, later, the thin socket shells and the worker pool around them.
+//! the lab's real peers), the thin socket shells around them, and the worker pool.
 //!
-//! - [`onvif`]: ONVIF SOAP requests (WS-Security UsernameToken) and responses
-//! - [`rtsp`]: RTSP responses, Basic/Digest auth, SDP, H.264/H.265 SPS, and the session
-//!   shell that plays a URL until RTP
-//! - [`arp`]: the kernel's ARP table, MAC helpers and camera-vendor OUIs
-//!
-//! `wsd/testdata/` holds WS-Discovery ProbeMatches captured from the lab for the
-//! WS-Discovery codec that comes next.
+//! - [`net`]: local IPv4 interfaces
+//! - [`scan`]: subnet planning and the non-blocking TCP connect scan
+//! - [`wsd`]: WS-Discovery codec (Probe, ProbeMatch, Hello) and its UDP shell
+//! - [`onvif`]: ONVIF SOAP requests (WS-Security UsernameToken), responses, and the HTTP client
+//! - [`mdns`]: `_rtsp._tcp` browse
+//! - [`rtsp`]: RTSP responses, Basic/Digest auth, SDP, H.264/H.265 SPS, the session shell that
+//!   plays a URL until RTP, the path dictionary and the per-host prober
+//! - [`arp`]: the kernel's ARP table, active ARP, MAC helpers and camera-vendor OUIs
 pub mod arp;
+pub mod mdns;
+pub mod net;
 pub mod onvif;
 pub mod rtsp;
+pub mod scan;
+pub mod wsd;

@@ -1,0 +1,1 @@
+//! mDNS `_rtsp._tcp` browse (being written).

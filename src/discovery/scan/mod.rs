@@ -1,0 +1,1 @@
+//! Subnet planning and the non-blocking TCP connect scan (being written).

@@ -1,0 +1,1 @@
+//! WS-Discovery codec and UDP shell (being written).
