@@ -73,3 +73,61 @@ impl Lab {
         )
     }
 }
+
+/// The environment variable that marks the re-executed test process inside the namespace.
+const CHILD: &str = "CD_LAB_NS_CHILD";
+
+/// Runs a library-level test inside the lab's detector namespace, by re-executing this test
+/// binary there for exactly this test. Use as the first line of the test:
+///
+/// ```ignore
+/// #[test]
+/// fn finds_cameras() {
+///     let Some(lab) = in_detector_ns("lab_wsd::finds_cameras") else { return };
+///     // ... runs only inside lab-det, with the lab's ground truth in `lab.truth`
+/// }
+/// ```
+///
+/// In the parent it brings the lab up, spawns `ip netns exec lab-det <this binary> <test>
+/// --exact`, asserts that exactly one test ran there and passed, and returns `None`. In the
+/// child it checks that the process really is in lab-det (panics otherwise, before any
+/// packet is sent) and returns the lab. `None` also when not root (the test is skipped loudly).
+pub fn in_detector_ns(test: &str) -> Option<Lab> {
+    let child = std::env::var_os(CHILD).is_some();
+    if child {
+        let text = std::fs::read_to_string(lab_dir().join("run/lab.json")).expect("lab.json");
+        let lab = Lab {
+            truth: serde_json::from_str(&text).expect("lab.json parses"),
+        };
+        let ns = lab.truth["detector"]["ns"].as_str().expect("detector ns");
+        let me = Command::new("ip")
+            .args(["netns", "identify", &std::process::id().to_string()])
+            .output()
+            .expect("ip netns identify");
+        let here = String::from_utf8_lossy(&me.stdout).trim().to_string();
+        assert_eq!(here, ns, "refusing to run {test} outside the lab namespace");
+        return Some(lab);
+    }
+    let lab = lab()?;
+    let ns = lab.truth["detector"]["ns"].as_str().expect("detector ns");
+    let exe = std::env::current_exe().expect("current test binary");
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns])
+        .arg(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads", "1"])
+        .env(CHILD, "1")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("re-run the test inside the lab namespace");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{test} failed inside the lab namespace"
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "{test}: no test of that exact name ran inside the lab namespace"
+    );
+    None
+}
