@@ -49,7 +49,7 @@ pub fn local_ipv4() -> Vec<Iface> {
 pub fn select(all: &[Iface], names: &[String], include_loopback: bool) -> Vec<Iface> {
     all.iter()
         .filter(|i| i.up && (include_loopback || !i.loopback))
-        .filter(|i| names.is_empty() || names.iter().any(|n| *n == i.name))
+        .filter(|i| names.is_empty() || names.contains(&i.name))
         .cloned()
         .collect()
 }
