@@ -8,8 +8,10 @@
 //! - [`mdns`]: `_rtsp._tcp` browse
 //! - [`rtsp`]: RTSP responses, Basic/Digest auth, SDP, H.264/H.265 SPS, the session shell that
 //!   plays a URL until RTP, the path dictionary and the per-host prober
-//! - [`arp`]: the kernel's ARP table, active ARP, MAC helpers and camera-vendor OUIs
+//! - [`arp`]: the kernel's ARP table, MAC helpers and camera-vendor OUIs
+//! - [`arping`]: active ARP requests (CAP_NET_RAW) with a fallback to the table
 pub mod arp;
+pub mod arping;
 pub mod mdns;
 pub mod net;
 pub mod onvif;

@@ -7,6 +7,7 @@ mod support {
     pub mod lab;
     pub mod proxy;
 }
+mod lab_arp;
 mod lab_mdns;
 mod lab_ns_selftest;
 mod lab_rtsp;
