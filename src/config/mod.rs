@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
+mod discovery;
+pub use discovery::{auto_workers, DiscoverySettings};
+
 /// A password. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way to the text.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -78,6 +81,8 @@ pub struct Config {
     /// Never empty; tried in this order.
     pub credentials: Vec<Credential>,
     pub rtsp_port: u16,
+    /// The discovery additions (networks, ports, rate, workers, paths file).
+    pub discovery: DiscoverySettings,
     pub onvif_port: u16,
     pub http_port: u16,
     pub health_check_interval: Duration,
@@ -126,6 +131,16 @@ pub enum ConfigError {
     },
     #[error("MQTT_PASSWORD: \"***\" is set but MQTT_USERNAME is empty; set MQTT_USERNAME too")]
     PasswordWithoutUsername,
+    /// A list variable with an item that does not parse (`detail` names the item).
+    #[error("{var}: {detail}")]
+    BadList { var: &'static str, detail: String },
+    /// A file named by a variable cannot be read or has a bad line (never its text).
+    #[error("{var}: {path}: {detail}")]
+    File {
+        var: &'static str,
+        path: String,
+        detail: String,
+    },
 }
 
 /// Every variable this crate reads: name, default as text (what an example env file would
@@ -167,10 +182,22 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MQTT_CLIENT_KEY",         "",                            "client private key for TLS; set together with MQTT_CLIENT_CERT"),
     ("MQTT_KEEPALIVE",          "30",                          "MQTT keepalive seconds; clamped to 5..65535"),
     ("MQTT_QUEUE_SIZE",         "1000",                        "messages buffered for the broker; clamped to 10..1000000"),
+    ("CAMERA_CREDENTIALS_FILE", "",                            "file of user:password lines (# comments) tried after CAMERA_CREDENTIALS; passwords may hold , and :"),
+    ("RTSP_PORTS",              "554,8554",                    "ports scanned for RTSP (comma list); unset = RTSP_PORT and 8554"),
+    ("SCAN_NETWORKS",           "",                            "CIDRs to scan instead of the interfaces' networks, e.g. 10.0.0.0/24,10.0.5.7"),
+    ("SCAN_EXCLUDE",            "",                            "CIDRs never scanned or contacted"),
+    ("SCAN_INTERFACES",         "",                            "interface names to use (comma list); empty = every up, non-loopback one"),
+    ("SCAN_RATE",               "2000",                        "TCP connects started per second by the port scan; 0 = no limit"),
+    ("SCAN_CONNECT_TIMEOUT_MS", "500",                         "milliseconds one TCP connect of the port scan may take; clamped to 50..10000"),
+    ("DISCOVERY_WORKERS",       "0",                           "probing threads; 0 = min(32, 4 x cores); at most 256"),
+    ("RTSP_PATHS_FILE",         "",                            "file of extra RTSP paths, tried before the built-in dictionary (see README)"),
 ];
 
 /// Variables whose values are never shown in an error or a note.
 const SECRET_VARIABLES: &[&str] = &["MQTT_PASSWORD", "CAMERA_PASSWORD", "CAMERA_CREDENTIALS"];
+
+/// Reads a file named by a variable (the process's files in [`Config::from_env`]; a map in tests).
+pub type ReadFile<'a> = &'a dyn Fn(&std::path::Path) -> std::io::Result<String>;
 
 /// Upper bound for durations the original leaves unbounded: 365 days. Anything larger is a
 /// typo, and would overflow `Instant` arithmetic downstream.
@@ -190,6 +217,27 @@ impl Config {
     /// (or the reverse), or MQTT_PASSWORD without MQTT_USERNAME.
     pub fn from_lookup<F: Fn(&str) -> Option<String>>(
         get: F,
+        default_node_id: &str,
+    ) -> Result<Config, ConfigError> {
+        let no_files: ReadFile<'_> = &|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "files are not read here",
+            ))
+        };
+        Self::from_lookup_files(get, no_files, default_node_id)
+    }
+
+    /// As [`Config::from_lookup`], reading the files that variables name (the credentials
+    /// file) through `read`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_lookup`], and [`ConfigError::File`] for a file that cannot be read
+    /// or has a bad line.
+    pub fn from_lookup_files<F: Fn(&str) -> Option<String>>(
+        get: F,
+        read: ReadFile<'_>,
         default_node_id: &str,
     ) -> Result<Config, ConfigError> {
         let mut env = Env {
@@ -215,8 +263,10 @@ impl Config {
         let steady_state_interval = env.seconds("STEADY_STATE_INTERVAL", 1800, 300, MAX_SECONDS)?;
         let quick_check_interval = env.seconds("QUICK_CHECK_INTERVAL", 60, 30, MAX_SECONDS)?;
 
-        let credentials = camera_credentials(&mut env);
+        let file_credentials = credentials_file(&env, read)?;
+        let credentials = camera_credentials(&mut env, file_credentials);
         let rtsp_port = env.port("RTSP_PORT", 554)?;
+        let discovery = discovery::discovery_settings(&mut env, rtsp_port)?;
         let onvif_port = env.port("ONVIF_PORT", 80)?;
         let http_port = env.port("HTTP_PORT", 80)?;
 
@@ -252,6 +302,7 @@ impl Config {
             quick_check_interval,
             credentials,
             rtsp_port,
+            discovery,
             onvif_port,
             http_port,
             health_check_interval,
@@ -281,8 +332,9 @@ impl Config {
         } else {
             host.as_str()
         };
-        Self::from_lookup(
+        Self::from_lookup_files(
             |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+            &|path| std::fs::read_to_string(path),
             default_node_id,
         )
     }
@@ -363,8 +415,29 @@ fn mqtt_settings<F: Fn(&str) -> Option<String>>(
     })
 }
 
-/// The camera credentials, exactly as the original chose them (see [`VARIABLES`]).
-fn camera_credentials<F: Fn(&str) -> Option<String>>(env: &mut Env<F>) -> Vec<Credential> {
+/// The entries of CAMERA_CREDENTIALS_FILE (none when unset).
+fn credentials_file<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    read: ReadFile<'_>,
+) -> Result<Vec<Credential>, ConfigError> {
+    let Some(path) = env.text("CAMERA_CREDENTIALS_FILE") else {
+        return Ok(Vec::new());
+    };
+    let file_error = |detail: String| ConfigError::File {
+        var: "CAMERA_CREDENTIALS_FILE",
+        path: path.clone(),
+        detail,
+    };
+    let text = read(std::path::Path::new(&path)).map_err(|e| file_error(e.to_string()))?;
+    discovery::parse_credentials_file(&text).map_err(file_error)
+}
+
+/// The camera credentials, as the original chose them (see [`VARIABLES`]), with the
+/// entries of CAMERA_CREDENTIALS_FILE after those of CAMERA_CREDENTIALS.
+fn camera_credentials<F: Fn(&str) -> Option<String>>(
+    env: &mut Env<F>,
+    file: Vec<Credential>,
+) -> Vec<Credential> {
     let username = env
         .text("CAMERA_USERNAME")
         .unwrap_or_else(|| "admin".to_owned());
@@ -372,9 +445,9 @@ fn camera_credentials<F: Fn(&str) -> Option<String>>(env: &mut Env<F>) -> Vec<Cr
     let list = env.raw("CAMERA_CREDENTIALS").unwrap_or_default();
 
     if !password.is_empty() {
-        if !list.trim().is_empty() {
+        if !list.trim().is_empty() || !file.is_empty() {
             env.notes
-                .push("CAMERA_CREDENTIALS ignored: CAMERA_PASSWORD is set, so only CAMERA_USERNAME/CAMERA_PASSWORD is tried".to_owned());
+                .push("CAMERA_CREDENTIALS ignored (and CAMERA_CREDENTIALS_FILE): CAMERA_PASSWORD is set, so only CAMERA_USERNAME/CAMERA_PASSWORD is tried".to_owned());
         }
         return vec![Credential {
             username,
@@ -395,6 +468,11 @@ fn camera_credentials<F: Fn(&str) -> Option<String>>(env: &mut Env<F>) -> Vec<Cr
             username: user.to_owned(),
             password: Secret::new(pass),
         };
+        if !out.contains(&credential) {
+            out.push(credential);
+        }
+    }
+    for credential in file {
         if !out.contains(&credential) {
             out.push(credential);
         }
