@@ -12,9 +12,11 @@
 //! - [`arping`]: active ARP requests (CAP_NET_RAW) with a fallback to the table
 pub mod arp;
 pub mod arping;
+pub mod engine;
 pub mod mdns;
 pub mod net;
 pub mod onvif;
+pub mod pool;
 pub mod rtsp;
 pub mod scan;
 pub mod wsd;

@@ -1,0 +1,556 @@
+//! The discovery schedule as a pure state machine: findings go in (an open port, a
+//! WS-Discovery match, an mDNS record, the outcome of a probe), jobs come out (interrogate
+//! ONVIF, probe RTSP, unicast WS-Discovery). No sockets, threads or clock: `now` is an
+//! argument, so every ordering the network can produce is a unit test.
+//!
+//! The rules, per host, chosen to send as few requests to a camera as possible:
+//! - a WS-Discovery camera match starts ONVIF at once (its stream URIs beat any guess);
+//! - an open RTSP port is not probed with the path dictionary until the host has had its
+//!   chance to answer the unicast WS-Discovery probe that follows the port scan, and the
+//!   mDNS browse has had `mdns_grace` — a dictionary probe that an ONVIF or mDNS answer
+//!   would have made useless costs a camera up to a dozen requests;
+//! - ONVIF stream URIs (then mDNS ones) are verified first; the dictionary runs only on the
+//!   open ports of hosts where those gave no playing main stream; one RTSP job per host at a
+//!   time (the prober also throttles per host), ports in the order configured;
+//! - discovery is over when every source is done and no job is in flight.
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+/// Something discovery learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The port scan found `ip:port` open.
+    Open(Ipv4Addr, u16),
+    /// The port scan is over.
+    ScanDone,
+    /// A WS-Discovery camera match from `ip` (multicast or unicast) with its XAddrs.
+    Wsd(Ipv4Addr, Vec<String>),
+    /// The multicast WS-Discovery window is over.
+    WsdDone,
+    /// The unicast WS-Discovery probe of these hosts is over.
+    UnicastWsdDone(Vec<Ipv4Addr>),
+    /// An mDNS `_rtsp._tcp` record: a URL on `ip:port`.
+    Mdns(Ipv4Addr, u16, String),
+    /// The mDNS browse is over.
+    MdnsDone,
+    /// ONVIF interrogation of `ip` ended: the stream URIs it gave (main first) and the
+    /// credential that worked.
+    Onvif(Ipv4Addr, Option<OnvifStreams>),
+    /// An RTSP job on `ip:port` ended (`dictionary` as in its [`Job::Rtsp`]); `main` says
+    /// whether a main stream plays.
+    Rtsp {
+        ip: Ipv4Addr,
+        port: u16,
+        dictionary: bool,
+        main: bool,
+    },
+}
+
+/// What a successful ONVIF interrogation contributes to the RTSP phase.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OnvifStreams {
+    pub urls: Vec<String>,
+    pub credential: Option<usize>,
+}
+
+/// Work for the pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    Onvif {
+        ip: Ipv4Addr,
+        xaddrs: Vec<String>,
+    },
+    /// Probe RTSP on `ip:port`: `known` URLs first; the dictionary only when `dictionary`.
+    Rtsp {
+        ip: Ipv4Addr,
+        port: u16,
+        known: Vec<String>,
+        credential: Option<usize>,
+        dictionary: bool,
+    },
+    /// Unicast WS-Discovery probe of hosts the scan found (routed networks).
+    UnicastWsd(Vec<Ipv4Addr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Onvif {
+    Unknown,
+    Running,
+    Done,
+}
+
+#[derive(Debug, Default)]
+struct Host {
+    open: Vec<u16>,
+    xaddrs: Vec<String>,
+    onvif: Option<Onvif>,
+    onvif_streams: Option<OnvifStreams>,
+    /// mDNS URLs by port.
+    mdns: BTreeMap<u16, Vec<String>>,
+    /// The unicast WS-Discovery probe for this host is over (or was never needed).
+    wsd_settled: bool,
+    rtsp_running: bool,
+    /// Ports already probed (known URLs or dictionary).
+    probed: BTreeSet<u16>,
+    main_found: bool,
+    known_tried: bool,
+}
+
+/// The scheduler. See the module documentation for the rules.
+#[derive(Debug)]
+pub struct Plan {
+    start: Instant,
+    mdns_grace: Duration,
+    /// Configured RTSP ports, in order (for the dictionary).
+    ports: Vec<u16>,
+    hosts: BTreeMap<Ipv4Addr, Host>,
+    scan_done: bool,
+    wsd_done: bool,
+    mdns_done: bool,
+    unicast_pending: bool,
+    in_flight: usize,
+}
+
+impl Plan {
+    /// A schedule started at `start`; dictionary probes wait `mdns_grace` after it.
+    #[must_use]
+    pub fn new(start: Instant, mdns_grace: Duration, ports: &[u16]) -> Self {
+        Plan {
+            start,
+            mdns_grace,
+            ports: ports.to_vec(),
+            hosts: BTreeMap::new(),
+            scan_done: false,
+            wsd_done: false,
+            mdns_done: false,
+            unicast_pending: false,
+            in_flight: 0,
+        }
+    }
+
+    /// Takes one finding in; returns the jobs that are now due.
+    pub fn on_event(&mut self, event: Event, now: Instant) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        match event {
+            Event::Open(ip, port) => {
+                let h = self.hosts.entry(ip).or_default();
+                if !h.open.contains(&port) {
+                    h.open.push(port);
+                }
+            }
+            Event::ScanDone => {
+                self.scan_done = true;
+                let unknown: Vec<Ipv4Addr> = self
+                    .hosts
+                    .iter_mut()
+                    .filter(|(_, h)| h.onvif.is_none() && !h.open.is_empty())
+                    .map(|(ip, h)| {
+                        h.wsd_settled = false;
+                        *ip
+                    })
+                    .collect();
+                if !unknown.is_empty() {
+                    self.unicast_pending = true;
+                    self.in_flight += 1;
+                    jobs.push(Job::UnicastWsd(unknown));
+                }
+                // Hosts the scan alone knows about settle when the unicast probe ends;
+                // hosts with nothing to probe are settled now.
+            }
+            Event::Wsd(ip, xaddrs) => {
+                let h = self.hosts.entry(ip).or_default();
+                h.wsd_settled = true;
+                for x in xaddrs {
+                    if !h.xaddrs.contains(&x) {
+                        h.xaddrs.push(x);
+                    }
+                }
+                if h.onvif.is_none() && !h.xaddrs.is_empty() {
+                    h.onvif = Some(Onvif::Running);
+                    self.in_flight += 1;
+                    jobs.push(Job::Onvif {
+                        ip,
+                        xaddrs: h.xaddrs.clone(),
+                    });
+                }
+            }
+            Event::WsdDone => self.wsd_done = true,
+            Event::UnicastWsdDone(ips) => {
+                self.unicast_pending = false;
+                self.in_flight = self.in_flight.saturating_sub(1);
+                for ip in ips {
+                    self.hosts.entry(ip).or_default().wsd_settled = true;
+                }
+            }
+            Event::Mdns(ip, port, url) => {
+                let h = self.hosts.entry(ip).or_default();
+                let urls = h.mdns.entry(port).or_default();
+                if !urls.contains(&url) {
+                    urls.push(url);
+                }
+            }
+            Event::MdnsDone => self.mdns_done = true,
+            Event::Onvif(ip, streams) => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                let h = self.hosts.entry(ip).or_default();
+                h.onvif = Some(Onvif::Done);
+                h.onvif_streams = streams;
+            }
+            Event::Rtsp {
+                ip,
+                port,
+                dictionary,
+                main,
+            } => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                let h = self.hosts.entry(ip).or_default();
+                h.rtsp_running = false;
+                if dictionary {
+                    h.probed.insert(port);
+                }
+                h.main_found |= main;
+            }
+        }
+        jobs.extend(self.due(now));
+        jobs
+    }
+
+    /// Jobs that became due by the passage of time alone (the mDNS grace).
+    pub fn on_tick(&mut self, now: Instant) -> Vec<Job> {
+        self.due(now)
+    }
+
+    /// When [`Plan::on_tick`] may next have something to say, if ever.
+    #[must_use]
+    pub fn next_wake(&self, now: Instant) -> Option<Instant> {
+        let grace_end = self.start + self.mdns_grace;
+        let waiting = self
+            .hosts
+            .values()
+            .any(|h| !h.main_found && (!h.open.is_empty() || !h.mdns.is_empty()));
+        (!self.mdns_done && now < grace_end && waiting).then_some(grace_end)
+    }
+
+    /// Every source has finished and no job is in flight.
+    #[must_use]
+    pub fn is_done(&self) -> bool {
+        self.scan_done
+            && self.wsd_done
+            && self.mdns_done
+            && !self.unicast_pending
+            && self.in_flight == 0
+    }
+
+    /// The next RTSP job for each host that may probe now.
+    fn due(&mut self, now: Instant) -> Vec<Job> {
+        let grace_over = now >= self.start + self.mdns_grace || self.mdns_done;
+        let mut jobs = Vec::new();
+        for (ip, h) in &mut self.hosts {
+            if h.rtsp_running || h.main_found || h.onvif == Some(Onvif::Running) {
+                continue;
+            }
+            let job = if h.onvif == Some(Onvif::Done) && !h.known_tried {
+                // ONVIF URIs first, then any mDNS ones.
+                let streams = h.onvif_streams.clone().unwrap_or_default();
+                let mut known = streams.urls;
+                known.extend(h.mdns.values().flatten().cloned());
+                h.known_tried = true;
+                known_job(*ip, known, streams.credential)
+            } else if h.onvif.is_none() && !h.known_tried && !h.mdns.is_empty() && grace_over {
+                h.known_tried = true;
+                let known: Vec<String> = h.mdns.values().flatten().cloned().collect();
+                known_job(*ip, known, None)
+            } else {
+                None
+            };
+            let job = job.or_else(|| {
+                // The dictionary: scan-found ports, once the host had its chances to say
+                // what it is.
+                let settled = h.wsd_settled && self.scan_done && grace_over;
+                if !settled || h.onvif == Some(Onvif::Running) {
+                    return None;
+                }
+                let port = self
+                    .ports
+                    .iter()
+                    .chain(h.open.iter())
+                    .find(|p| h.open.contains(p) && !h.probed.contains(p))?;
+                Some(Job::Rtsp {
+                    ip: *ip,
+                    port: *port,
+                    known: Vec::new(),
+                    credential: h.onvif_streams.as_ref().and_then(|s| s.credential),
+                    dictionary: true,
+                })
+            });
+            if let Some(job) = job {
+                if let Job::Rtsp {
+                    port,
+                    dictionary: true,
+                    ..
+                } = &job
+                {
+                    h.probed.insert(*port);
+                }
+                h.rtsp_running = true;
+                self.in_flight += 1;
+                jobs.push(job);
+            }
+        }
+        jobs
+    }
+}
+
+/// A job for known URLs: on the port of the first one (the rest are tried by the prober on
+/// the same host); `None` when there are no URLs.
+fn known_job(ip: Ipv4Addr, known: Vec<String>, credential: Option<usize>) -> Option<Job> {
+    let first = known.first()?;
+    let port = url_port(first).unwrap_or(554);
+    Some(Job::Rtsp {
+        ip,
+        port,
+        known,
+        credential,
+        dictionary: false,
+    })
+}
+
+/// The port of an `rtsp://` URL (554 when absent); `None` if it does not parse.
+#[must_use]
+pub fn url_port(url: &str) -> Option<u16> {
+    let rest = url.strip_prefix("rtsp://")?;
+    let authority = rest.split('/').next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match hostport.rsplit_once(':') {
+        Some((_, p)) => p.parse().ok(),
+        None => Some(554),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAM: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 101);
+    const CAM2: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 104);
+    const MS: Duration = Duration::from_millis(1);
+
+    fn plan() -> (Plan, Instant) {
+        let t0 = Instant::now();
+        (Plan::new(t0, 1500 * MS, &[554, 8554]), t0)
+    }
+
+    fn rtsp_jobs(jobs: &[Job]) -> Vec<(Ipv4Addr, u16, bool)> {
+        jobs.iter()
+            .filter_map(|j| match j {
+                Job::Rtsp {
+                    ip,
+                    port,
+                    dictionary,
+                    ..
+                } => Some((*ip, *port, *dictionary)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sources done and every job answered: the plan is over.
+    fn finish_sources(p: &mut Plan, t: Instant) -> Vec<Job> {
+        let mut jobs = p.on_event(Event::WsdDone, t);
+        jobs.extend(p.on_event(Event::MdnsDone, t));
+        jobs
+    }
+
+    #[test]
+    fn onvif_host_verifies_its_uris_and_never_runs_the_dictionary() {
+        let (mut p, t0) = plan();
+        assert!(p.on_event(Event::Open(CAM, 554), t0).is_empty());
+        assert!(p.on_event(Event::Open(CAM, 8554), t0).is_empty());
+        let jobs = p.on_event(Event::Wsd(CAM, vec!["http://10.77.0.101/onvif".into()]), t0);
+        assert!(matches!(&jobs[..], [Job::Onvif { ip, .. }] if *ip == CAM));
+        // The scan ends while ONVIF runs: no unicast probe for a host WS-Discovery knows.
+        assert!(p.on_event(Event::ScanDone, t0 + 500 * MS).is_empty());
+        // Long after the grace, still nothing until ONVIF answers.
+        assert!(p.on_tick(t0 + 3000 * MS).is_empty());
+        let streams = OnvifStreams {
+            urls: vec![
+                "rtsp://10.77.0.101:8554/live_main".into(),
+                "rtsp://10.77.0.101:8554/live_sub".into(),
+            ],
+            credential: Some(2),
+        };
+        let jobs = p.on_event(Event::Onvif(CAM, Some(streams.clone())), t0 + 3100 * MS);
+        assert_eq!(
+            jobs,
+            [Job::Rtsp {
+                ip: CAM,
+                port: 8554,
+                known: streams.urls,
+                credential: Some(2),
+                dictionary: false
+            }]
+        );
+        let rtsp_done = Event::Rtsp {
+            ip: CAM,
+            port: 8554,
+            dictionary: false,
+            main: true,
+        };
+        assert!(p.on_event(rtsp_done, t0 + 3200 * MS).is_empty());
+        assert!(!p.is_done(), "sources still open");
+        assert!(finish_sources(&mut p, t0 + 5000 * MS).is_empty());
+        assert!(p.is_done());
+    }
+
+    #[test]
+    fn failed_onvif_uris_fall_back_to_the_dictionary_on_open_ports_in_port_order() {
+        let (mut p, t0) = plan();
+        p.on_event(Event::Open(CAM, 8554), t0);
+        p.on_event(Event::Open(CAM, 554), t0);
+        p.on_event(Event::Wsd(CAM, vec!["http://x/onvif".into()]), t0);
+        p.on_event(Event::ScanDone, t0);
+        let known = OnvifStreams {
+            urls: vec!["rtsp://10.77.0.101/bad".into()],
+            credential: None,
+        };
+        let jobs = p.on_event(Event::Onvif(CAM, Some(known)), t0 + 2000 * MS);
+        assert_eq!(rtsp_jobs(&jobs), [(CAM, 554, false)]);
+        let failed = |port, dictionary| Event::Rtsp {
+            ip: CAM,
+            port,
+            dictionary,
+            main: false,
+        };
+        let jobs = p.on_event(failed(554, false), t0 + 2100 * MS);
+        assert_eq!(
+            rtsp_jobs(&jobs),
+            [(CAM, 554, true)],
+            "554 comes first in RTSP_PORTS"
+        );
+        let jobs = p.on_event(failed(554, true), t0 + 2200 * MS);
+        assert_eq!(rtsp_jobs(&jobs), [(CAM, 8554, true)]);
+        let jobs = p.on_event(failed(8554, true), t0 + 2300 * MS);
+        assert!(jobs.is_empty());
+        finish_sources(&mut p, t0 + 5000 * MS);
+        assert!(p.is_done());
+    }
+
+    #[test]
+    fn scan_only_host_waits_for_unicast_wsd_and_the_mdns_grace() {
+        let (mut p, t0) = plan();
+        p.on_event(Event::Open(CAM2, 554), t0 + 100 * MS);
+        let jobs = p.on_event(Event::ScanDone, t0 + 400 * MS);
+        assert_eq!(jobs, [Job::UnicastWsd(vec![CAM2])]);
+        // The unicast probe ends before the grace: still waiting for mDNS.
+        assert!(p
+            .on_event(Event::UnicastWsdDone(vec![CAM2]), t0 + 1400 * MS)
+            .is_empty());
+        assert_eq!(p.next_wake(t0 + 1400 * MS), Some(t0 + 1500 * MS));
+        assert!(p.on_tick(t0 + 1499 * MS).is_empty());
+        let jobs = p.on_tick(t0 + 1500 * MS);
+        assert_eq!(rtsp_jobs(&jobs), [(CAM2, 554, true)]);
+        // One job per host at a time.
+        assert!(p.on_tick(t0 + 1600 * MS).is_empty());
+        assert!(!p.is_done());
+        let done = Event::Rtsp {
+            ip: CAM2,
+            port: 554,
+            dictionary: true,
+            main: true,
+        };
+        assert!(p.on_event(done, t0 + 1700 * MS).is_empty());
+        finish_sources(&mut p, t0 + 5000 * MS);
+        assert!(p.is_done());
+    }
+
+    #[test]
+    fn unicast_wsd_answer_turns_a_scan_host_into_an_onvif_host() {
+        let (mut p, t0) = plan();
+        p.on_event(Event::Open(CAM, 554), t0);
+        assert_eq!(
+            p.on_event(Event::ScanDone, t0 + 300 * MS),
+            [Job::UnicastWsd(vec![CAM])]
+        );
+        let jobs = p.on_event(
+            Event::Wsd(CAM, vec!["http://10.77.0.101/onvif".into()]),
+            t0 + 310 * MS,
+        );
+        assert!(matches!(&jobs[..], [Job::Onvif { .. }]));
+        // The grace passes and the unicast probe ends: ONVIF still runs, no dictionary.
+        assert!(p
+            .on_event(Event::UnicastWsdDone(vec![CAM]), t0 + 2000 * MS)
+            .is_empty());
+        assert!(p.on_tick(t0 + 2500 * MS).is_empty());
+        // ONVIF fails: now the dictionary.
+        let jobs = p.on_event(Event::Onvif(CAM, None), t0 + 2600 * MS);
+        assert_eq!(rtsp_jobs(&jobs), [(CAM, 554, true)]);
+    }
+
+    #[test]
+    fn mdns_urls_are_tried_before_the_dictionary_even_if_late() {
+        let (mut p, t0) = plan();
+        p.on_event(Event::Open(CAM2, 8554), t0);
+        p.on_event(Event::ScanDone, t0 + 200 * MS);
+        p.on_event(Event::UnicastWsdDone(vec![CAM2]), t0 + 1200 * MS);
+        let url = "rtsp://10.77.0.104:8554/stream1".to_string();
+        // Before the grace ends the record arrives: no job until the grace.
+        assert!(p
+            .on_event(Event::Mdns(CAM2, 8554, url.clone()), t0 + 1300 * MS)
+            .is_empty());
+        let jobs = p.on_tick(t0 + 1500 * MS);
+        assert_eq!(
+            jobs,
+            [Job::Rtsp {
+                ip: CAM2,
+                port: 8554,
+                known: vec![url],
+                credential: None,
+                dictionary: false
+            }]
+        );
+        // The known URL does not play: the dictionary on the open port follows.
+        let jobs = p.on_event(
+            Event::Rtsp {
+                ip: CAM2,
+                port: 8554,
+                dictionary: false,
+                main: false,
+            },
+            t0 + 1600 * MS,
+        );
+        assert_eq!(rtsp_jobs(&jobs), [(CAM2, 8554, true)]);
+    }
+
+    #[test]
+    fn mdns_done_ends_the_grace_early_and_nothing_pending_means_done() {
+        let (mut p, t0) = plan();
+        p.on_event(Event::Open(CAM2, 554), t0);
+        p.on_event(Event::ScanDone, t0);
+        p.on_event(Event::UnicastWsdDone(vec![CAM2]), t0 + 100 * MS);
+        let jobs = p.on_event(Event::MdnsDone, t0 + 200 * MS);
+        assert_eq!(rtsp_jobs(&jobs), [(CAM2, 554, true)]);
+        p.on_event(Event::WsdDone, t0 + 300 * MS);
+        assert!(!p.is_done(), "the RTSP job is in flight");
+        p.on_event(
+            Event::Rtsp {
+                ip: CAM2,
+                port: 554,
+                dictionary: true,
+                main: false,
+            },
+            t0 + 400 * MS,
+        );
+        assert!(p.is_done());
+        assert_eq!(p.next_wake(t0 + 400 * MS), None);
+    }
+
+    #[test]
+    fn url_ports() {
+        assert_eq!(url_port("rtsp://10.0.0.1:8554/a"), Some(8554));
+        assert_eq!(url_port("rtsp://u:p@10.0.0.1/a"), Some(554));
+        assert_eq!(url_port("rtsp://10.0.0.1"), Some(554));
+        assert_eq!(url_port("rtsp://10.0.0.1:x/a"), None);
+        assert_eq!(url_port("http://10.0.0.1/a"), None);
+    }
+}
