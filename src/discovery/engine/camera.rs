@@ -1,0 +1,261 @@
+//! What one discovery pass reports: the cameras (identity, metadata, the streams seen to
+//! play) and the counts that say what it cost. Assembled from the findings by [`Hosts`],
+//! which the coordinating thread alone owns.
+use crate::discovery::arp;
+use crate::discovery::rtsp::session::Playable;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// One camera found by a pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Camera {
+    /// MAC without separators (lower case); else `UNKNOWN-…` from the ONVIF endpoint,
+    /// serial number or IP (see [`camera_id`]).
+    pub id: String,
+    pub ip: Ipv4Addr,
+    /// `aa:bb:cc:dd:ee:ff`.
+    pub mac: Option<String>,
+    /// Vendor key from ONVIF manufacturer, MAC OUI or mDNS name (`hikvision`, `axis`, ...).
+    pub vendor: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    pub hardware_id: Option<String>,
+    /// The ONVIF device service URL (pointing at `ip`).
+    pub onvif_url: Option<String>,
+    /// WS-Discovery EndpointReference address.
+    pub endpoint: Option<String>,
+    /// mDNS instance name.
+    pub mdns_name: Option<String>,
+    /// How the camera was found: `scan`, `wsd`, `mdns`.
+    pub sources: Vec<&'static str>,
+    pub open_ports: Vec<u16>,
+    /// The main stream, seen to play (no credentials in the URL).
+    pub main: Option<Playable>,
+    pub sub: Option<Playable>,
+    pub snapshot_url: Option<String>,
+    /// ONVIF media profiles: (name, token, encoding, width, height).
+    pub profiles: Vec<Profile>,
+    /// User name of the credential that worked (the password is never reported).
+    pub username: Option<String>,
+    /// Its position in the configured credential list.
+    pub credential_index: Option<usize>,
+    /// The RTSP server answered a random decoy path as if it existed.
+    pub accepts_any_path: bool,
+    /// What went wrong on the way (one line each, naming ip, port and phase).
+    pub errors: Vec<String>,
+}
+
+impl Camera {
+    /// A record with nothing known but the address.
+    #[must_use]
+    pub fn new(ip: Ipv4Addr) -> Self {
+        Camera {
+            id: String::new(),
+            ip,
+            mac: None,
+            vendor: None,
+            manufacturer: None,
+            model: None,
+            serial_number: None,
+            firmware_version: None,
+            hardware_id: None,
+            onvif_url: None,
+            endpoint: None,
+            mdns_name: None,
+            sources: Vec::new(),
+            open_ports: Vec::new(),
+            main: None,
+            sub: None,
+            snapshot_url: None,
+            profiles: Vec::new(),
+            username: None,
+            credential_index: None,
+            accepts_any_path: false,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// An ONVIF media profile, as reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    pub name: String,
+    pub token: String,
+    pub encoding: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub stream_url: Option<String>,
+}
+
+/// The id of the MQTT contract: the MAC when known; else, as the original when nothing
+/// better is known, `UNKNOWN-10-0-0-5`; an ONVIF endpoint or serial number (stable across
+/// DHCP moves) is preferred over the IP and hashed into the same `UNKNOWN-` shape.
+#[must_use]
+pub fn camera_id(
+    mac: Option<&[u8; 6]>,
+    endpoint: Option<&str>,
+    serial: Option<&str>,
+    ip: Ipv4Addr,
+) -> String {
+    if let Some(mac) = mac {
+        return arp::camera_id(mac);
+    }
+    let stable = endpoint
+        .map(|e| ("ep", e))
+        .or(serial.map(|s| ("sn", s)))
+        .filter(|(_, v)| !v.trim().is_empty());
+    match stable {
+        Some((kind, v)) => format!("unknown-{kind}-{:016x}", fnv1a(v.trim().as_bytes())),
+        None => format!("unknown-{}", ip.to_string().replace('.', "-")),
+    }
+}
+
+/// FNV-1a 64: a stable, dependency-free hash for ids (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Counts of one pass (for the note of the issue, the health payload and benches).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub hosts_planned: usize,
+    pub connects: usize,
+    pub open_ports: usize,
+    pub scan_ms: u64,
+    pub peak_in_flight: usize,
+    pub wsd_matches: usize,
+    pub mdns_records: usize,
+    pub onvif_requests: u32,
+    pub onvif_auth_failures: u32,
+    pub rtsp_requests: u32,
+    pub rtsp_failed_logins: u32,
+    pub elapsed_ms: u64,
+}
+
+/// The result of one pass.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    pub cameras: Vec<Camera>,
+    /// Hosts that had an open RTSP port but no playing stream and no ONVIF identity.
+    pub rejected: Vec<Rejected>,
+    pub stats: Stats,
+    /// Plan notes (networks trimmed, interfaces skipped) and source errors.
+    pub notes: Vec<String>,
+}
+
+/// A host that is not reported as a camera, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub ip: Ipv4Addr,
+    pub open_ports: Vec<u16>,
+    pub errors: Vec<String>,
+}
+
+/// Per-host findings, keyed by IP, owned by the coordinating thread.
+#[derive(Debug, Default)]
+pub struct Hosts {
+    pub by_ip: BTreeMap<Ipv4Addr, Camera>,
+    /// ONVIF answered with an identity (a camera even without a playing stream).
+    pub onvif_ok: std::collections::BTreeSet<Ipv4Addr>,
+}
+
+impl Hosts {
+    /// The record of `ip`, created on first sight with `source`.
+    pub fn seen(&mut self, ip: Ipv4Addr, source: &'static str) -> &mut Camera {
+        let c = self.by_ip.entry(ip).or_insert_with(|| Camera::new(ip));
+        if !c.sources.contains(&source) {
+            c.sources.push(source);
+        }
+        c
+    }
+
+    /// Splits into cameras (a playing main stream or an ONVIF identity) and the rest;
+    /// `macs` gives each IP's MAC where known. Ids and vendor hints are filled here.
+    pub fn finish(self, macs: &BTreeMap<Ipv4Addr, [u8; 6]>) -> (Vec<Camera>, Vec<Rejected>) {
+        let mut cameras = Vec::new();
+        let mut rejected = Vec::new();
+        for (ip, mut c) in self.by_ip {
+            let mac = macs.get(&ip);
+            c.mac = mac.map(arp::mac_to_string);
+            if c.vendor.is_none() {
+                c.vendor = mac.and_then(arp::oui_vendor).map(str::to_owned);
+            }
+            c.id = camera_id(mac, c.endpoint.as_deref(), c.serial_number.as_deref(), ip);
+            c.open_ports.sort_unstable();
+            if c.main.is_some() || self.onvif_ok.contains(&ip) {
+                cameras.push(c);
+            } else if !c.open_ports.is_empty() || !c.errors.is_empty() {
+                rejected.push(Rejected {
+                    ip,
+                    open_ports: c.open_ports,
+                    errors: c.errors,
+                });
+            }
+        }
+        (cameras, rejected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 5);
+
+    #[test]
+    fn ids_prefer_mac_then_endpoint_then_serial_then_ip() {
+        let mac = [0x44, 0x19, 0xb6, 0, 0, 1];
+        assert_eq!(
+            camera_id(Some(&mac), Some("urn:uuid:1"), Some("S"), IP),
+            "4419b6000001"
+        );
+        let ep = camera_id(None, Some("urn:uuid:1"), Some("S"), IP);
+        assert!(ep.starts_with("unknown-ep-") && ep.len() == 27, "{ep}");
+        assert_eq!(
+            ep,
+            camera_id(None, Some(" urn:uuid:1 "), None, IP),
+            "stable"
+        );
+        assert_ne!(ep, camera_id(None, Some("urn:uuid:2"), None, IP));
+        let sn = camera_id(None, None, Some("HIK-0001"), IP);
+        assert!(sn.starts_with("unknown-sn-"), "{sn}");
+        assert_eq!(camera_id(None, Some(" "), None, IP), "unknown-10-0-0-5");
+        assert_eq!(camera_id(None, None, None, IP), "unknown-10-0-0-5");
+    }
+
+    #[test]
+    fn finish_keeps_streams_and_onvif_identities_only() {
+        let mut h = Hosts::default();
+        let playing = Playable {
+            url: "rtsp://10.0.0.5/a".into(),
+            codec: "h264".into(),
+            width: None,
+            height: None,
+            transport: crate::discovery::rtsp::session::Transport::Tcp,
+            requests: 5,
+        };
+        h.seen(IP, "scan").main = Some(playing);
+        h.seen(IP, "mdns");
+        let onvif = Ipv4Addr::new(10, 0, 0, 6);
+        h.seen(onvif, "wsd");
+        h.onvif_ok.insert(onvif);
+        let noise = Ipv4Addr::new(10, 0, 0, 7);
+        h.seen(noise, "scan").open_ports = vec![554];
+        h.seen(Ipv4Addr::new(10, 0, 0, 8), "wsd");
+        let macs = BTreeMap::from([(IP, [0x44, 0x19, 0xb6, 0, 0, 1])]);
+        let (cams, rejected) = h.finish(&macs);
+        assert_eq!(cams.len(), 2);
+        assert_eq!(cams[0].id, "4419b6000001");
+        assert_eq!(cams[0].mac.as_deref(), Some("44:19:b6:00:00:01"));
+        assert_eq!(cams[0].vendor.as_deref(), Some("hikvision"));
+        assert_eq!(cams[0].sources, ["scan", "mdns"]);
+        assert_eq!(cams[1].id, "unknown-10-0-0-6");
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].ip, noise);
+    }
+}
