@@ -1,1 +1,16 @@
-//! Subnet planning and the non-blocking TCP connect scan (being written).
+//! Subnet planning and the non-blocking TCP connect scan for RTSP ports.
+//!
+//! - [`plan`]: networks (interfaces or SCAN_NETWORKS) → hosts, with the large-network rules,
+//!   excludes and caps (pure)
+//! - [`pace`]: token bucket (SCAN_RATE), in-flight/deadline schedule, descriptor budget (pure,
+//!   `now` is an argument)
+//! - [`connect`]: the shell: one thread, `mio::Poll` over non-blocking connects
+pub mod connect;
+pub mod pace;
+pub mod plan;
+
+pub use connect::{safe_pacing, scan, Outcome, ScanError, ScanOptions, ScanReport};
+pub use pace::Pacing;
+pub use plan::{
+    known_first, networks_of, parse_cidr_list, plan, targets, Cidr, CidrError, ListError, Plan,
+};
