@@ -52,7 +52,7 @@ pub(super) fn discovery_settings<F: Fn(&str) -> Option<String>>(
             None => Ok(Vec::new()),
             Some(t) => parse_cidr_list(var, &t).map_err(|e| ConfigError::BadList {
                 var,
-                detail: e.to_string(),
+                detail: e.source.to_string(),
             }),
         }
     };

@@ -18,4 +18,5 @@ mod mqtt_keepalive;
 mod mqtt_offline;
 mod mqtt_restart;
 mod mqtt_tls;
+mod scan_ns;
 mod service_process;

@@ -75,7 +75,6 @@ pub enum Job {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Onvif {
-    Unknown,
     Running,
     Done,
 }

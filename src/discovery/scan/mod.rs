@@ -1,27 +1,16 @@
-//! Subnet planning and the non-blocking TCP connect scan (being written on the `scan`
-//! branch; this interim parser only lets the configuration compile until it lands).
-use std::net::Ipv4Addr;
+//! Subnet planning and the non-blocking TCP connect scan for RTSP ports.
+//!
+//! - [`plan`]: networks (interfaces or SCAN_NETWORKS) → hosts, with the large-network rules,
+//!   excludes and caps (pure)
+//! - [`pace`]: token bucket (SCAN_RATE), in-flight/deadline schedule, descriptor budget (pure,
+//!   `now` is an argument)
+//! - [`connect`]: the shell: one thread, `mio::Poll` over non-blocking connects
+pub mod connect;
+pub mod pace;
+pub mod plan;
 
-/// An IPv4 network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    pub addr: Ipv4Addr,
-    pub prefix: u8,
-}
-
-/// Parses a comma/space separated list of CIDRs.
-///
-/// # Errors
-/// The first item that does not parse, named with `var`.
-pub fn parse_cidr_list(var: &str, text: &str) -> Result<Vec<Cidr>, String> {
-    text.split([',', ' '])
-        .filter(|s| !s.is_empty())
-        .map(|item| {
-            let (a, p) = item.split_once('/').unwrap_or((item, "32"));
-            match (a.parse(), p.parse::<u8>()) {
-                (Ok(addr), Ok(prefix)) if prefix <= 32 => Ok(Cidr { addr, prefix }),
-                _ => Err(format!("{var}: {item:?} is not an IPv4 network")),
-            }
-        })
-        .collect()
-}
+pub use connect::{safe_pacing, scan, Outcome, ScanError, ScanOptions, ScanReport};
+pub use pace::Pacing;
+pub use plan::{
+    known_first, networks_of, parse_cidr_list, plan, targets, Cidr, CidrError, ListError, Plan,
+};
