@@ -10,6 +10,7 @@ mod support {
 mod lab_arp;
 mod lab_mdns;
 mod lab_ns_selftest;
+mod lab_onvif;
 mod lab_rtsp;
 mod lab_service;
 mod mqtt_burst;

@@ -165,6 +165,28 @@ fn wrong_password_faults() {
     ));
 }
 
+/// onvif-server without any WS-Security header: HTTP 500 `env:Sender` "WS-Security header
+/// required but not provided" (its GetSystemDateAndTime needs none): an auth failure.
+#[test]
+fn onvifserver_missing_security_header_is_an_auth_fault() {
+    let bytes = fixture("dahua_onvifserver_get_device_information_unauthenticated.xml");
+    let fault = parse_fault(&bytes).unwrap();
+    assert_eq!(
+        (fault.code.as_str(), fault.reason.as_str()),
+        ("Sender", "WS-Security header required but not provided")
+    );
+    assert!(fault.is_auth_failure());
+    assert!(matches!(
+        parse_device_information(&bytes),
+        Err(OnvifError::Fault { .. })
+    ));
+    let request = fixture("dahua_onvifserver_get_device_information_unauthenticated.request.xml");
+    assert_eq!(
+        String::from_utf8(request).unwrap(),
+        envelope(&get_device_information(), None)
+    );
+}
+
 /// onvif-server has no Media2: `tr2:GetProfiles` / `tr2:GetStreamUri` give HTTP 500
 /// `env:Sender` "Action not supported", which is not an auth failure (fall back to Media1).
 #[test]

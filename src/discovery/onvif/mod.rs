@@ -7,19 +7,40 @@
 //! - [`parse`]: the replies (device information, capabilities, services, profiles, stream
 //!   and snapshot URIs, system date and time) and SOAP 1.1/1.2 faults, prefix-agnostic;
 //! - [`time`]: camera clock offset and the `wsu:Created` timestamp;
-//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits).
+//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits);
+//! - [`url`]: XAddrs and media URIs pinned onto the camera's address.
+//!
+//! Around the codec, the client that interrogates one device over HTTP:
+//! - [`client`]: [`interrogate`] (clock, device information, capabilities, profiles, stream
+//!   and snapshot URIs) and its errors;
+//! - [`auth`]: which credential to send and how (WS-Security, HTTP Digest/Basic), a pure
+//!   state machine;
+//! - `session`: one SOAP call with its authentication rounds, deadline and clock learning;
+//! - [`http`]: the ureq shell (timeouts, size cap, no redirects, no proxy).
 //!
 //! Every parser was checked against replies captured from the lab's real ONVIF peers
 //! (ipycam, the onvif-server crate, lighttpd HTTP Digest in front of onvif-server); the
 //! fixtures are in `testdata/`.
+pub mod auth;
+pub mod client;
+pub mod http;
 pub mod parse;
+mod session;
 pub mod soap;
 pub mod time;
+pub mod url;
 mod xml;
 
 #[cfg(test)]
+mod client_fake;
+#[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod fixture_tests;
 
+pub use client::{
+    interrogate, ClientError, Device, DeviceCapabilities, Options, ProfileInfo, DEFAULT_MAX_BODY,
+};
 pub use parse::{
     media2_xaddr, parse_capabilities, parse_device_information, parse_fault, parse_profiles,
     parse_services, parse_snapshot_uri, parse_stream_uri, parse_system_date_and_time, Capabilities,
@@ -27,10 +48,10 @@ pub use parse::{
 };
 pub use soap::{
     envelope, get_capabilities, get_device_information, get_profiles, get_profiles2, get_services,
-    get_snapshot_uri, get_stream_uri, get_stream_uri2, get_system_date_and_time, password_digest,
-    UsernameToken,
+    get_snapshot_uri, get_snapshot_uri2, get_stream_uri, get_stream_uri2, get_system_date_and_time,
+    password_digest, UsernameToken,
 };
-pub use time::{clock_offset, created_for};
+pub use time::{clock_offset, created_for, parse_http_date};
 
 /// A SOAP fault. Codes are the local part of the QName (`env:Sender` → `Sender`,
 /// `ter:NotAuthorized` → `NotAuthorized`, SOAP 1.1 `SOAP-ENV:Client` → `Client`), since
@@ -50,7 +71,8 @@ impl Fault {
     /// WS-Security `wsse:FailedAuthentication` / `wsse:InvalidSecurity(Token)`, or a reason
     /// that speaks of authorisation or authentication. The last rule exists because real
     /// devices use bare codes: ipycam answers `s:Receiver` "Sender not authorized" (with
-    /// HTTP 401), onvif-server `env:Sender` "Authentication failed" (with HTTP 500).
+    /// HTTP 401), onvif-server `env:Sender` "Authentication failed" (with HTTP 500) for a
+    /// wrong password and "WS-Security header required but not provided" for none.
     pub fn is_auth_failure(&self) -> bool {
         let codes = [Some(self.code.as_str()), self.subcode.as_deref()];
         let by_code = codes.into_iter().flatten().any(|c| {
@@ -64,9 +86,16 @@ impl Fault {
         });
         let reason = self.reason.to_ascii_lowercase();
         by_code
-            || ["not authorized", "unauthorized", "authentication"]
-                .iter()
-                .any(|w| reason.contains(w))
+            || [
+                "not authorized",
+                "not authorised",
+                "unauthorized",
+                "authentication",
+                "ws-security",
+                "security header",
+            ]
+            .iter()
+            .any(|w| reason.contains(w))
     }
 }
 

@@ -140,6 +140,14 @@ pub fn get_stream_uri2(profile_token: &str) -> String {
     )
 }
 
+/// Media2 `GetSnapshotUri` for `profile_token`.
+pub fn get_snapshot_uri2(profile_token: &str) -> String {
+    format!(
+        "<tr2:GetSnapshotUri xmlns:tr2=\"{TR2}\"><tr2:ProfileToken>{}</tr2:ProfileToken></tr2:GetSnapshotUri>",
+        escape(profile_token)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +196,7 @@ mod tests {
             get_stream_uri(evil),
             get_snapshot_uri(evil),
             get_stream_uri2(evil),
+            get_snapshot_uri2(evil),
         ] {
             assert!(body.contains("&lt;x&gt;&amp;&quot;&apos;"), "{body}");
             assert!(!body.contains(evil));
@@ -202,6 +211,7 @@ mod tests {
             get_stream_uri(evil),
             get_snapshot_uri(evil),
             get_stream_uri2(evil),
+            get_snapshot_uri2(evil),
         ] {
             let doc =
                 super::super::xml::Doc::parse("Test", envelope(&body, None).as_bytes()).unwrap();

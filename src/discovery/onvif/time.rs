@@ -42,6 +42,34 @@ pub fn unix_from_civil(
     Some(days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
 }
 
+/// Unix seconds of an HTTP `Date:` header in the IMF-fixdate form every current server
+/// sends (`Fri, 27 Nov 2026 03:35:57 GMT`, RFC 9110 5.6.7); `None` for anything else. The
+/// camera's clock when the SOAP reply itself is a refusal.
+pub fn parse_http_date(value: &str) -> Option<i64> {
+    let mut it = value.split_ascii_whitespace();
+    let (_weekday, day, month, year, time, zone) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
+    if it.next().is_some() || zone != "GMT" {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
+    let mut hms = time.split(':').map(|f| f.parse::<u32>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() {
+        return None;
+    }
+    unix_from_civil(year.parse().ok()?, month, day.parse().ok()?, h, m, s)
+}
+
 fn is_leap(y: i64) -> bool {
     y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
 }
@@ -117,6 +145,30 @@ mod tests {
         assert_eq!(clock_offset(i64::MIN, i64::MAX), i64::MIN);
         let _ = created_for(i64::MAX, i64::MAX);
         let _ = created_for(i64::MIN, i64::MIN);
+    }
+
+    /// The Date headers the lab's servers sent (ipycam's BaseHTTP, lighttpd, onvif-server's
+    /// hyper) parse to the time of the SOAP reply next to them; other forms are refused.
+    #[test]
+    fn http_dates() {
+        let at = unix_from_civil(2026, 11, 27, 3, 35, 57);
+        assert_eq!(parse_http_date("Fri, 27 Nov 2026 03:35:57 GMT"), at);
+        assert_eq!(parse_http_date(" Fri, 27 Nov 2026 03:35:57 GMT "), at);
+        for bad in [
+            "",
+            "Fri, 27 Nov 2026 03:35:57",
+            "Fri, 27 Nov 2026 03:35:57 UTC",
+            "Friday, 27-Nov-26 03:35:57 GMT",
+            "Fri Nov 27 03:35:57 2026",
+            "Fri, 27 Foo 2026 03:35:57 GMT",
+            "Fri, 31 Nov 2026 03:35:57 GMT",
+            "Fri, 27 Nov 2026 03:35 GMT",
+            "Fri, 27 Nov 2026 03:35:57:1 GMT",
+            "Fri, 27 Nov 2026 25:35:57 GMT",
+            "Fri, 27 Nov 2026 03:35:57 GMT x",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad:?}");
+        }
     }
 
     /// Out-of-range fields (Feb 29 of a common year, month 13, hour 24) are refused.
