@@ -7,7 +7,8 @@
 //! - [`parse`]: the replies (device information, capabilities, services, profiles, stream
 //!   and snapshot URIs, system date and time) and SOAP 1.1/1.2 faults, prefix-agnostic;
 //! - [`time`]: camera clock offset and the `wsu:Created` timestamp;
-//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits).
+//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits); also
+//!   used by the WS-Discovery codec (`crate::discovery::wsd`), hence `pub(crate)`.
 //!
 //! Every parser was checked against replies captured from the lab's real ONVIF peers
 //! (ipycam, the onvif-server crate, lighttpd HTTP Digest in front of onvif-server); the
@@ -15,7 +16,7 @@
 pub mod parse;
 pub mod soap;
 pub mod time;
-mod xml;
+pub(crate) mod xml;
 
 #[cfg(test)]
 mod fixture_tests;
