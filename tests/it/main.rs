@@ -10,6 +10,7 @@ mod support {
 mod lab_ns_selftest;
 mod lab_rtsp;
 mod lab_service;
+mod lab_wsd;
 mod mqtt_burst;
 mod mqtt_inflight;
 mod mqtt_keepalive;
