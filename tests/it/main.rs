@@ -13,6 +13,7 @@ mod lab_ns_selftest;
 mod lab_onvif;
 mod lab_rtsp;
 mod lab_service;
+mod lab_wsd;
 mod mqtt_burst;
 mod mqtt_inflight;
 mod mqtt_keepalive;

@@ -7,7 +7,8 @@
 //! - [`parse`]: the replies (device information, capabilities, services, profiles, stream
 //!   and snapshot URIs, system date and time) and SOAP 1.1/1.2 faults, prefix-agnostic;
 //! - [`time`]: camera clock offset and the `wsu:Created` timestamp;
-//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits);
+//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits); also
+//!   used by the WS-Discovery codec (`crate::discovery::wsd`), hence `pub(crate)`;
 //! - [`url`]: XAddrs and media URIs pinned onto the camera's address.
 //!
 //! Around the codec, the client that interrogates one device over HTTP:
@@ -29,7 +30,7 @@ mod session;
 pub mod soap;
 pub mod time;
 pub mod url;
-mod xml;
+pub(crate) mod xml;
 
 #[cfg(test)]
 mod client_fake;
