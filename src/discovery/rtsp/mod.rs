@@ -9,13 +9,18 @@
 //! - [`sdp`]: DESCRIBE bodies, codecs, SPS, control URLs;
 //! - [`sps`]: H.264/H.265 SPS → picture size, without a decoder;
 //! - [`rtp_payload_type`]: recognising RTP among interleaved frames;
-//! - [`session`]: the thin socket shell that plays a URL until the first RTP packet.
+//! - [`session`]: the result and error types and `probe`, which plays one URL until the
+//!   first RTP packet, over [`conn`]: one reusable connection driven phase by phase;
+//! - [`paths`]: the vendor-tagged path dictionary, vendor hints, sub-stream derivation and
+//!   the user's paths file (pure).
 //!
 //! Every parser was checked against exchanges captured from the lab's real servers
 //! (gst-rtsp-server with Digest, Basic and none, ipycam's native server, npm
 //! rtsp-streaming-server); the raw bytes are in `testdata/` (`vendor_impl_operation.txt`,
 //! recaptured by `scripts/lab/capture_rtsp.py`).
 pub mod auth;
+pub mod conn;
+pub mod paths;
 pub mod response;
 pub mod sdp;
 pub mod session;
