@@ -8,6 +8,7 @@ mod support {
     pub mod proxy;
 }
 mod lab_ns_selftest;
+mod lab_prober;
 mod lab_rtsp;
 mod lab_service;
 mod mqtt_burst;
