@@ -2,7 +2,9 @@
 //! camera id derived from a MAC, and a small OUI table of camera vendors.
 //!
 //! Vendor keys returned by [`oui_vendor`]: `hikvision`, `dahua`, `axis`, `reolink`,
-//! `amcrest`, `uniview`, `bosch`, `ubiquiti` (OUIs taken from Debian's ieee-data oui.txt).
+//! `amcrest`, `uniview`, `bosch`, `ubiquiti`, `hanwha`, `vivotek`, `tplink` (OUIs taken
+//! from Debian's ieee-data oui.txt; Foscam and Xiongmai have no OUI registered under their
+//! names there, so they are left to ONVIF and mDNS hints).
 use std::net::Ipv4Addr;
 
 /// One complete entry of the ARP table.
@@ -104,6 +106,14 @@ const OUIS: &[([u8; 3], &str)] = &[
     ([0xf0, 0x9f, 0xc2], "ubiquiti"),
     ([0x78, 0x8a, 0x20], "ubiquiti"),
     ([0x24, 0x5a, 0x4c], "ubiquiti"),
+    ([0x00, 0x09, 0x18], "hanwha"), // SAMSUNG TECHWIN CO.,LTD
+    ([0xe4, 0x30, 0x22], "hanwha"), // Hanwha Techwin Security Vietnam
+    ([0x00, 0x02, 0xd1], "vivotek"),
+    ([0x50, 0xc7, 0xbf], "tplink"),
+    ([0x14, 0xcc, 0x20], "tplink"),
+    ([0x60, 0x32, 0xb1], "tplink"),
+    ([0x1c, 0x61, 0xb4], "tplink"), // TP-Link Corporation Limited
+    ([0x5c, 0xa6, 0xe6], "tplink"), // TP-Link Corporation Limited
 ];
 
 /// The camera vendor key of a MAC's OUI, if it is in the table.
@@ -174,5 +184,13 @@ garbage line\n\
         }
         let noise = parse_mac("00:11:32:00:00:50").expect("valid MAC");
         assert_eq!(oui_vendor(&noise), None);
+        for (mac, vendor) in [
+            ("00:09:18:12:34:56", "hanwha"),
+            ("00:02:d1:12:34:56", "vivotek"),
+            ("5c:a6:e6:12:34:56", "tplink"),
+        ] {
+            let m = parse_mac(mac).expect("valid MAC");
+            assert_eq!(oui_vendor(&m), Some(vendor), "{mac}");
+        }
     }
 }

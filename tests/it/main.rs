@@ -11,6 +11,7 @@ mod lab_arp;
 mod lab_mdns;
 mod lab_ns_selftest;
 mod lab_onvif;
+mod lab_prober;
 mod lab_rtsp;
 mod lab_service;
 mod lab_wsd;

@@ -9,17 +9,26 @@
 //! - [`sdp`]: DESCRIBE bodies, codecs, SPS, control URLs;
 //! - [`sps`]: H.264/H.265 SPS → picture size, without a decoder;
 //! - [`rtp_payload_type`]: recognising RTP among interleaved frames;
-//! - [`session`]: the thin socket shell that plays a URL until the first RTP packet.
+//! - [`session`]: the result and error types and `probe`, which plays one URL until the
+//!   first RTP packet, over [`conn`]: one reusable connection driven phase by phase;
+//! - [`paths`]: the vendor-tagged path dictionary, vendor hints, sub-stream derivation and
+//!   the user's paths file (pure);
+//! - [`prober`]: the per-host strategy (known URLs, decoy, dictionary, sub stream,
+//!   credential bookkeeping), and [`throttle`]: at most 2 probes per camera at once.
 //!
 //! Every parser was checked against exchanges captured from the lab's real servers
 //! (gst-rtsp-server with Digest, Basic and none, ipycam's native server, npm
 //! rtsp-streaming-server); the raw bytes are in `testdata/` (`vendor_impl_operation.txt`,
 //! recaptured by `scripts/lab/capture_rtsp.py`).
 pub mod auth;
+pub mod conn;
+pub mod paths;
+pub mod prober;
 pub mod response;
 pub mod sdp;
 pub mod session;
 pub mod sps;
+pub mod throttle;
 
 pub use auth::{authorization, parse_challenges, pick, Algorithm, Challenge, Qop};
 pub use response::{next_frame, request, Frame, Response, RtspError, MAX_HEADER_BYTES};

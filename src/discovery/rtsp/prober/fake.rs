@@ -1,0 +1,161 @@
+//! A scripted RTSP server on 127.0.0.1 for the prober's unit tests: a configurable path
+//! lookup/auth order (like gst-rtsp-server or the npm server), Basic auth, a server that
+//! accepts any path, or an HTTP server on the RTSP port. It logs every request it gets.
+use base64::Engine as _;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Default)]
+pub struct FakeCam {
+    pub paths: Vec<&'static str>,
+    /// Basic credentials required (None: no auth).
+    pub basic: Option<(&'static str, &'static str)>,
+    /// 401 before the path lookup (the npm server) instead of after (gst-rtsp-server).
+    pub auth_first: bool,
+    pub accept_any: bool,
+    pub http: bool,
+    /// Close the connection this long after answering TEARDOWN (like ipycam), without
+    /// reading what arrives meanwhile.
+    pub close_after_teardown: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub auth: Option<String>,
+}
+
+pub struct Running {
+    pub port: u16,
+    pub log: Arc<Mutex<Vec<Req>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Running {
+    pub fn log(&self) -> Vec<Req> {
+        self.log.lock().expect("log").clone()
+    }
+}
+
+pub fn basic(user: &str, pass: &str) -> String {
+    let t = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    format!("Basic {t}")
+}
+
+impl FakeCam {
+    pub fn start(self) -> Running {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        l.set_nonblocking(true).expect("nonblocking");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log2, stop2) = (log.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let end = Instant::now() + Duration::from_secs(60);
+            while !stop2.load(Ordering::SeqCst) && Instant::now() < end {
+                match l.accept() {
+                    Ok((s, _)) => {
+                        let (cam, log) = (self.clone(), log2.clone());
+                        std::thread::spawn(move || cam.serve(s, &log));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Running { port, log, stop }
+    }
+
+    fn serve(&self, mut s: TcpStream, log: &Mutex<Vec<Req>>) {
+        let _ = s.set_nonblocking(false);
+        let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+                continue;
+            };
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            buf.drain(..end + 4);
+            if self.http {
+                let _ = s.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n<html></html>");
+                return;
+            }
+            let mut lines = head.split("\r\n");
+            let mut first = lines.next().unwrap_or("").split(' ');
+            let method = first.next().unwrap_or("").to_string();
+            let url = first.next().unwrap_or("");
+            let rest = url.strip_prefix("rtsp://").unwrap_or(url);
+            let path = rest.find('/').map_or("/", |i| &rest[i..]).to_string();
+            let header = |name: &str| {
+                head.split("\r\n").find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.trim()
+                        .eq_ignore_ascii_case(name)
+                        .then(|| v.trim().to_string())
+                })
+            };
+            let (cseq, auth) = (header("CSeq").unwrap_or_default(), header("Authorization"));
+            log.lock().expect("log").push(Req {
+                method: method.clone(),
+                path: path.clone(),
+                auth: auth.clone(),
+            });
+            let authorized = self.basic.map_or(true, |(u, p)| auth == Some(basic(u, p)));
+            let exists = self.accept_any || self.paths.contains(&path.as_str());
+            let (status, extra, body) = match method.as_str() {
+                "DESCRIBE" => {
+                    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n\
+                               m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:*\r\n";
+                    match (exists, authorized, self.auth_first) {
+                        (_, false, true) | (true, false, false) => (401, "", ""),
+                        (false, _, _) => (404, "", ""),
+                        (true, true, _) => (200, "Content-Type: application/sdp\r\n", sdp),
+                    }
+                }
+                "SETUP" if authorized => (
+                    200,
+                    "Session: 4242;timeout=60\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n",
+                    "",
+                ),
+                "PLAY" | "TEARDOWN" if authorized => (200, "Session: 4242\r\n", ""),
+                "OPTIONS" => (200, "Public: DESCRIBE, SETUP, PLAY, TEARDOWN\r\n", ""),
+                _ => (401, "", ""),
+            };
+            let www = if status == 401 {
+                "WWW-Authenticate: Basic realm=\"fake\"\r\n"
+            } else {
+                ""
+            };
+            let reply = format!(
+                "RTSP/1.0 {status} X\r\nCSeq: {cseq}\r\n{extra}{www}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if s.write_all(reply.as_bytes()).is_err() {
+                return;
+            }
+            if let (Some(wait), "TEARDOWN") = (self.close_after_teardown, method.as_str()) {
+                std::thread::sleep(wait);
+                return;
+            }
+            if method == "PLAY" && status == 200 {
+                let mut rtp = vec![b'$', 0, 0, 12, 0x80, 96];
+                rtp.extend_from_slice(&[0; 10]);
+                let _ = s.write_all(&rtp);
+            }
+        }
+    }
+}

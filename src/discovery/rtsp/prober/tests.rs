@@ -1,0 +1,280 @@
+//! The strategy against scripted servers on 127.0.0.1 (see `fake`): request counts, the
+//! credential rules and the decoy, exactly.
+use super::fake::{basic, FakeCam};
+use super::*;
+use crate::config::Secret;
+use std::time::Duration;
+
+const LOCAL: Ipv4Addr = Ipv4Addr::LOCALHOST;
+
+fn creds(list: &[(&str, &str)]) -> Vec<Credential> {
+    list.iter()
+        .map(|(u, p)| Credential {
+            username: (*u).to_string(),
+            password: Secret::new(*p),
+        })
+        .collect()
+}
+
+fn opts() -> ProbeOptions {
+    ProbeOptions::new(Timeouts {
+        connect: Duration::from_secs(2),
+        phase: Duration::from_secs(5),
+    })
+}
+
+fn hints(vendor: Option<Vendor>) -> Hints {
+    Hints {
+        vendor,
+        ..Hints::default()
+    }
+}
+
+/// gst-rtsp-server's order (404 before 401): the decoy costs one request, the first
+/// existing path gets each credential once, the sub stream is found on the same connection
+/// with the accepted credential sent at once.
+#[test]
+fn lookup_first_server_each_credential_at_most_once() {
+    let cam = FakeCam {
+        paths: vec!["/h264Preview_01_main", "/h264Preview_01_sub"],
+        basic: Some(("admin", "right")),
+        ..FakeCam::default()
+    }
+    .start();
+    let c = creds(&[("admin", "wrong"), ("admin", "right"), ("root", "never")]);
+    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::Reolink)), &c, &opts());
+    let url = |p: &str| format!("rtsp://127.0.0.1:{}{p}", cam.port);
+    assert_eq!(
+        r.main.as_ref().map(|s| s.url.clone()),
+        Some(url("/h264Preview_01_main"))
+    );
+    assert_eq!(
+        r.sub.as_ref().map(|s| s.url.clone()),
+        Some(url("/h264Preview_01_sub"))
+    );
+    assert_eq!((r.credential, r.failed_logins), (Some(1), 1), "{r:?}");
+    assert!(!r.accepts_any_path);
+    // decoy 1 + DESCRIBE (none, wrong, right) 3 + SETUP/PLAY/TEARDOWN 3 + sub 4.
+    assert_eq!(r.requests, 11, "{r:?}");
+    let log = cam.log();
+    let methods: Vec<&str> = log.iter().map(|q| q.method.as_str()).collect();
+    let play = ["SETUP", "PLAY", "TEARDOWN"];
+    let want = [&["DESCRIBE"; 4][..], &play, &["DESCRIBE"], &play].concat();
+    assert_eq!(
+        methods, want,
+        "no OPTIONS, one connection's worth of phases"
+    );
+    assert!(log[0].path.starts_with("/camera-detector-decoy-") && log[0].auth.is_none());
+    let sent = |u, p| log.iter().filter(|q| q.auth == Some(basic(u, p))).count();
+    assert_eq!(sent("admin", "wrong"), 1);
+    assert_eq!(sent("root", "never"), 0);
+    assert_eq!(r.main.as_ref().map(|s| s.requests), Some(6));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+/// The npm server's order (401 for any path): the decoy is the credential test; every
+/// wrong credential is sent once and the host is given up when none is left.
+#[test]
+fn auth_first_server_with_wrong_credentials_only() {
+    let cam = FakeCam {
+        paths: vec!["/media/video1"],
+        basic: Some(("admin", "right")),
+        auth_first: true,
+        ..FakeCam::default()
+    }
+    .start();
+    let c = creds(&[("admin", "a"), ("admin", "b")]);
+    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::Uniview)), &c, &opts());
+    assert!(r.main.is_none() && r.sub.is_none());
+    assert_eq!((r.requests, r.failed_logins, r.credential), (3, 2, None));
+    assert_eq!(
+        r.errors,
+        [format!(
+            "rtsp 127.0.0.1:{} DESCRIBE: 401 unauthorized (all 2 credentials refused)",
+            cam.port
+        )]
+    );
+    let log = cam.log();
+    assert!(log
+        .iter()
+        .all(|q| q.path.starts_with("/camera-detector-decoy-")));
+    for p in ["a", "b"] {
+        let n = log
+            .iter()
+            .filter(|q| q.auth == Some(basic("admin", p)))
+            .count();
+        assert_eq!(n, 1, "credential {p} sent {n} times");
+    }
+}
+
+/// On an auth-first server the decoy's 404 with the right credential proves it; the
+/// dictionary then runs authenticated, and a missing sub stream is reported as none.
+#[test]
+fn auth_first_server_decoy_finds_the_credential() {
+    let cam = FakeCam {
+        paths: vec!["/media/video1"],
+        basic: Some(("admin", "right")),
+        auth_first: true,
+        ..FakeCam::default()
+    }
+    .start();
+    let c = creds(&[("admin", "wrong"), ("admin", "right")]);
+    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::Uniview)), &c, &opts());
+    assert_eq!(
+        r.main.as_ref().map(|s| s.url.clone()),
+        Some(format!("rtsp://127.0.0.1:{}/media/video1", cam.port))
+    );
+    assert!(r.sub.is_none());
+    // decoy (none, wrong, right) 3 + /unicast/c1/s0/live 1 + video1 4 + /media/video2 1.
+    assert_eq!((r.requests, r.failed_logins, r.credential), (9, 1, Some(1)));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+/// A server that answers any path is flagged; its "sub streams" (the same stream under
+/// other names) are not reported.
+#[test]
+fn a_server_accepting_any_path_is_flagged() {
+    let cam = FakeCam {
+        accept_any: true,
+        ..FakeCam::default()
+    }
+    .start();
+    let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts());
+    assert!(r.accepts_any_path);
+    assert_eq!(
+        r.main.as_ref().map(|s| s.url.clone()),
+        Some(format!(
+            "rtsp://127.0.0.1:{}{}",
+            cam.port,
+            super::super::paths::BUILTIN[0].path
+        ))
+    );
+    assert!(r.sub.is_none(), "{r:?}");
+    // decoy 1 + main 4 + the one sub candidate (/Streaming/Channels/102) 4.
+    assert_eq!(r.requests, 9);
+}
+
+/// Known URLs (ONVIF/mDNS) are tried first, on the probed address and port only, without
+/// a decoy or the dictionary.
+#[test]
+fn known_urls_first_without_decoy() {
+    let cam = FakeCam {
+        paths: vec!["/live_main", "/live_sub"],
+        ..FakeCam::default()
+    }
+    .start();
+    let p = cam.port;
+    let h = Hints {
+        known: vec![
+            format!("rtsp://192.0.2.99:{p}/live_main"),
+            "rtsp://127.0.0.1:1/elsewhere".into(),
+            format!("rtsp://127.0.0.1:{p}/live_main"), // again, from mDNS
+            format!("rtsp://user:pw@127.0.0.1:{p}/live_sub"),
+        ],
+        ..Hints::default()
+    };
+    let r = probe_host(LOCAL, p, &h, &creds(&[("admin", "x")]), &opts());
+    assert_eq!(
+        (r.main.map(|s| s.url), r.sub.map(|s| s.url)),
+        (
+            Some(format!("rtsp://127.0.0.1:{p}/live_main")),
+            Some(format!("rtsp://127.0.0.1:{p}/live_sub"))
+        )
+    );
+    assert_eq!((r.requests, r.failed_logins, r.credential), (8, 0, None));
+    let paths: Vec<String> = cam.log().into_iter().map(|q| q.path).collect();
+    assert!(paths.iter().all(|p| p.starts_with("/live_")), "{paths:?}");
+}
+
+#[test]
+fn a_path_that_needs_credentials_when_none_are_configured() {
+    let cam = FakeCam {
+        paths: vec!["/stream1"],
+        basic: Some(("admin", "x")),
+        ..FakeCam::default()
+    }
+    .start();
+    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::TpLink)), &[], &opts());
+    assert!(r.main.is_none());
+    assert_eq!((r.requests, r.failed_logins), (2, 0));
+    assert_eq!(
+        r.errors,
+        [format!(
+            "rtsp 127.0.0.1:{} DESCRIBE: 401 unauthorized (credentials needed, none configured)",
+            cam.port
+        )]
+    );
+}
+
+#[test]
+fn a_non_rtsp_service_costs_one_request_and_one_clear_line() {
+    let cam = FakeCam {
+        http: true,
+        ..FakeCam::default()
+    }
+    .start();
+    let r = probe_host(
+        LOCAL,
+        cam.port,
+        &hints(None),
+        &creds(&[("a", "b")]),
+        &opts(),
+    );
+    assert!(r.main.is_none());
+    assert_eq!(r.requests, 1);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    let want = format!("rtsp 127.0.0.1:{} DESCRIBE: not an RTSP response", cam.port);
+    assert!(r.errors[0].starts_with(&want), "{}", r.errors[0]);
+}
+
+#[test]
+fn nothing_listening_is_a_connect_error() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    let r = probe_host(LOCAL, port, &hints(None), &[], &opts());
+    assert_eq!(r.requests, 0);
+    assert!(
+        r.errors[0].starts_with(&format!("rtsp 127.0.0.1:{port} connect:")),
+        "{:?}",
+        r.errors
+    );
+}
+
+#[test]
+fn the_dictionary_stops_after_max_paths() {
+    let cam = FakeCam::default().start();
+    let o = ProbeOptions {
+        max_paths: 5,
+        ..opts()
+    };
+    let r = probe_host(LOCAL, cam.port, &hints(None), &[], &o);
+    assert!(r.main.is_none());
+    assert_eq!(r.requests, 6, "decoy + 5 paths");
+    assert_eq!(cam.log().len(), 6);
+    assert!(r.errors[0].ends_with("no stream among 0 known URLs and 5 dictionary paths"));
+}
+
+/// A server that closes the connection after TEARDOWN (ipycam), at once or only after the
+/// next request was written: either way the prober reconnects, and a request the server
+/// never read is not counted.
+#[test]
+fn a_server_closing_after_teardown_costs_no_extra_request() {
+    for wait in [Duration::ZERO, Duration::from_millis(400)] {
+        let cam = FakeCam {
+            paths: vec!["/live_main", "/live_sub"],
+            close_after_teardown: Some(wait),
+            ..FakeCam::default()
+        }
+        .start();
+        let h = Hints {
+            known: vec![format!("rtsp://127.0.0.1:{}/live_main", cam.port)],
+            ..Hints::default()
+        };
+        let r = probe_host(LOCAL, cam.port, &h, &[], &opts());
+        assert!(r.main.is_some() && r.sub.is_some(), "{wait:?}: {r:?}");
+        assert_eq!(r.requests, 8, "{wait:?}: {r:?}");
+        assert_eq!(cam.log().len(), 8, "{wait:?}");
+        assert!(r.errors.is_empty(), "{wait:?}: {:?}", r.errors);
+    }
+}

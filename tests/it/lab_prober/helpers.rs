@@ -1,0 +1,207 @@
+//! Shared by the lab_prober tests: the lab's credentials and hints from lab.json, running
+//! the probes of many hosts at once under the per-camera throttle, the request table, and
+//! the ffprobe cross-check.
+use crate::support::lab::Lab;
+use camera_detector::config::{Credential, Secret};
+use camera_detector::discovery::arp::{oui_vendor, parse_mac};
+use camera_detector::discovery::rtsp::paths::Vendor;
+use camera_detector::discovery::rtsp::prober::{
+    probe_host, Hints, HostReport, HostThrottle, ProbeOptions, Stream,
+};
+use camera_detector::discovery::rtsp::session::Timeouts;
+use serde_json::Value;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+pub(super) fn opts() -> ProbeOptions {
+    ProbeOptions::new(Timeouts {
+        connect: Duration::from_secs(3),
+        phase: Duration::from_secs(5),
+    })
+}
+
+/// Every distinct (user, password) of lab.json, in document order: cam1's ONVIF login
+/// first (valid for no RTSP server), so no host's credential comes first.
+pub(super) fn lab_credentials(truth: &Value) -> Vec<Credential> {
+    let mut out: Vec<Credential> = Vec::new();
+    for cam in truth["cameras"].as_array().expect("cameras") {
+        let mut logins = vec![&cam["onvif"]];
+        logins.extend(cam["rtsp"].as_array().expect("rtsp"));
+        for l in logins {
+            if let (Some(u), Some(p)) = (l["user"].as_str(), l["pass"].as_str()) {
+                if !out
+                    .iter()
+                    .any(|c| c.username == u && c.password.expose() == p)
+                {
+                    out.push(Credential {
+                        username: u.into(),
+                        password: Secret::new(p),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn cam<'a>(truth: &'a Value, ip: &str) -> &'a Value {
+    truth["cameras"]
+        .as_array()
+        .expect("cameras")
+        .iter()
+        .find(|c| c["ip"] == ip)
+        .expect("camera in lab.json")
+}
+
+/// What a real run knows from the MAC: the OUI vendor, as [`Vendor`].
+pub(super) fn oui_hint(truth: &Value, ip: &str) -> Option<Vendor> {
+    let mac = parse_mac(cam(truth, ip)["mac"].as_str()?)?;
+    Vendor::from_hint(oui_vendor(&mac)?)
+}
+
+/// The index of `ip`'s RTSP credential among `creds` (== the failed logins before it).
+pub(super) fn cred_index(truth: &Value, creds: &[Credential], ip: &str, port: u64) -> usize {
+    let r = cam(truth, ip)["rtsp"]
+        .as_array()
+        .expect("rtsp")
+        .iter()
+        .find(|r| r["port"] == port)
+        .expect("rtsp port");
+    let (u, p) = (r["user"].as_str().unwrap(), r["pass"].as_str().unwrap());
+    creds
+        .iter()
+        .position(|c| c.username == u && c.password.expose() == p)
+        .expect("credential listed")
+}
+
+pub(super) fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// ffprobe's (codec, width, height) of the first video stream of `s`, with the credential.
+pub(super) fn ffprobe(lab: &Lab, s: &Stream, cred: Option<&Credential>) -> (String, u64, u64) {
+    let url = match cred {
+        Some(c) => s.url.replacen(
+            "rtsp://",
+            &format!("rtsp://{}:{}@", enc(&c.username), enc(c.password.expose())),
+            1,
+        ),
+        None => s.url.clone(),
+    };
+    let transport = serde_json::to_value(s.transport).expect("transport");
+    let out = lab
+        .in_ns("lab-det", "ffprobe")
+        // Short analysis: codec and size come from the SDP/first key frame.
+        .args([
+            "-v",
+            "error",
+            "-analyzeduration",
+            "500000",
+            "-probesize",
+            "32768",
+        ])
+        .arg("-rtsp_transport")
+        .arg(transport.as_str().expect("tcp|udp"))
+        .args(["-select_streams", "v:0", "-show_entries"])
+        .args(["stream=codec_name,width,height", "-of", "json"])
+        .arg(&url)
+        .output()
+        .expect("ffprobe");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let st = &v["streams"][0];
+    (
+        st["codec_name"]
+            .as_str()
+            .unwrap_or("?")
+            .replace("hevc", "h265"),
+        st["width"].as_u64().unwrap_or(0),
+        st["height"].as_u64().unwrap_or(0),
+    )
+}
+
+pub(super) struct Case {
+    pub(super) name: &'static str,
+    pub(super) ip: &'static str,
+    pub(super) port: u16,
+    pub(super) hints: Hints,
+    pub(super) main: Option<&'static str>,
+    pub(super) sub: Option<&'static str>,
+    pub(super) transport: &'static str,
+    /// The index of the host's credential (`None`: no auth). The credentials before it
+    /// are each refused once: that many failed logins.
+    pub(super) cred: Option<usize>,
+    /// Request budget, from the strategy (see each case).
+    pub(super) budget: u32,
+}
+
+/// Every stream the report names plays in ffprobe with the reported transport, codec and
+/// size.
+pub(super) fn check_plays(lab: &Lab, r: &HostReport, creds: &[Credential]) {
+    let cred = r.credential.map(|k| &creds[k]);
+    for s in r.main.iter().chain(&r.sub) {
+        let (codec, w, h) = ffprobe(lab, s, cred);
+        assert_eq!(codec, s.codec, "ffprobe codec of {}", s.url);
+        assert_eq!(
+            (Some(w), Some(h)),
+            (s.width.map(u64::from), s.height.map(u64::from)),
+            "ffprobe size of {}",
+            s.url
+        );
+    }
+}
+
+/// Probes every case at once, as the detector's workers would: at most 2 probes per camera.
+pub(super) fn probe_all(cases: &[Case], creds: &[Credential]) -> Vec<HostReport> {
+    let throttle = HostThrottle::new(2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|c| {
+                let throttle = &throttle;
+                s.spawn(move || {
+                    let ip: Ipv4Addr = c.ip.parse().expect("ip");
+                    let deadline = Instant::now() + Duration::from_secs(120);
+                    let _slot = throttle.acquire(ip, deadline).expect("probe slot");
+                    let start = Instant::now();
+                    let r = probe_host(ip, c.port, &c.hints, creds, &opts());
+                    eprintln!("{}: {:.2} s", c.name, start.elapsed().as_secs_f64());
+                    r
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("probe thread"))
+            .collect()
+    })
+}
+
+/// Prints requests and failed logins per host and in total; returns the total requests.
+pub(super) fn print_table(cases: &[Case], reports: &[HostReport]) -> u32 {
+    let (mut total, mut failed) = (0, 0);
+    eprintln!(
+        "{:<32} {:>8} {:>6} {:>13}",
+        "host", "requests", "budget", "failed logins"
+    );
+    for (c, r) in cases.iter().zip(reports) {
+        eprintln!(
+            "{:<32} {:>8} {:>6} {:>13}",
+            c.name, r.requests, c.budget, r.failed_logins
+        );
+        total += r.requests;
+        failed += r.failed_logins;
+    }
+    eprintln!(
+        "{:<32} {total:>8} {:>6} {failed:>13}",
+        "total",
+        cases.iter().map(|c| c.budget).sum::<u32>()
+    );
+    total
+}
