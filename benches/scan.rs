@@ -12,9 +12,13 @@
 //! 4. with `BENCH_OVERFLOW=1` only: the same /20 unpaced, which overflows the default
 //!    neighbour table (gc_thresh3 = 1024, shared by all namespaces) for a few seconds.
 //!
+//! 5. the same empty on-link /20 (listener at the far end) the way a discovery pass scans
+//!    it (`discovery::engine::sweep`): raw ARP sweep first, TCP connects only to hosts
+//!    that answered: total time (sweep + connects), far listener found, neighbour table.
+//!
 //! `BENCH_RATES=600,1000` adds paced runs of 3 at those rates.
 //!
-//! `BENCH_QUICK=1`: scenario 1 and 2 only, with a /22 for 2 (a smoke run).
+//! `BENCH_QUICK=1`: scenarios 1, 2 (with a /22) and 5 (a smoke run).
 #[allow(dead_code)]
 #[path = "../tests/it/scan_netns.rs"]
 mod netns;
@@ -38,6 +42,10 @@ fn main() {
         child(&args[i + 1]);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--child-sweep") {
+        child_sweep(&args[i + 1]);
+        return;
+    }
     if !netns::can_netns() {
         return;
     }
@@ -57,6 +65,7 @@ fn main() {
     slash24(1000);
     slash24(defaults.connect_timeout.as_millis() as u64);
     routed_empty(if quick() { 22 } else { 20 });
+    onlink_empty20_sweep();
     if !quick() {
         onlink_empty20(None);
         // BENCH_RATES=600,1000: more paced runs of scenario 3 (finding the safe rate).
@@ -135,6 +144,82 @@ fn child(network: &str) {
     println!("peak_fds={}", peak.load(Ordering::Relaxed));
     for e in &r.errors {
         println!("error={e}");
+    }
+}
+
+/// In the scanner namespace: the pass's scan stage (ARP sweep, then connects) of `network`.
+fn child_sweep(network: &str) {
+    use camera_detector::discovery::{engine::sweep, net};
+    let ns = netns::assert_in_ns().expect("--child-sweep runs only inside the bench namespace");
+    let net_: Cidr = network.parse().expect("network");
+    let ifaces = net::select(&local_ipv4(), &[], false);
+    let own: Vec<_> = ifaces.iter().map(|i| i.ip).collect();
+    let plan = scan::plan(&[net_], &own, &[]);
+    let opts = ScanOptions {
+        rate_per_sec: 0,
+        ..ScanOptions::default()
+    };
+    let t0 = std::time::Instant::now();
+    let out = sweep::run(&plan.hosts, &PORTS, &ifaces, &opts);
+    let total = t0.elapsed();
+    let r = &out.report;
+    let open: Vec<String> = r.open.iter().map(ToString::to_string).collect();
+    println!("ns={ns}");
+    println!("hosts={}", plan.hosts.len());
+    println!("targets={}", r.attempted);
+    println!("timeout_ms={}", opts.connect_timeout.as_millis());
+    println!("rate=auto");
+    println!("elapsed_ms={}", total.as_millis());
+    println!("connect_ms={}", r.elapsed.as_millis());
+    println!("silent={}", out.silent);
+    println!("macs={}", out.macs.len());
+    println!("open={}", open.join(","));
+    println!("refused={}", r.refused);
+    println!("timed_out={}", r.timed_out);
+    println!("unreachable={}", r.unreachable);
+    println!("other={}", r.other_errors);
+    println!("peak_in_flight={}", r.peak_in_flight);
+    println!("cap={}", r.in_flight_cap);
+    println!("base_fds=0");
+    println!("peak_fds=n/a");
+    for n in &out.notes {
+        println!("note={n}");
+    }
+}
+
+/// Scenario 5: scenario 3's network scanned the way a pass does (ARP sweep first).
+fn onlink_empty20_sweep() {
+    let mut pair = netns::NsPair::new(
+        "s20",
+        &["10.205.0.1/20"],
+        &["10.205.0.2/20", "10.205.15.200/20"],
+    );
+    pair.listen(&["10.205.15.200:554"]);
+    let before = arp_cache();
+    let out = pair.run_in_a(&["--child-sweep", "10.205.0.0/20"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "child failed: {text}");
+    let m: BTreeMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let after = arp_cache();
+    let found = m["open"].contains("10.205.15.200:554");
+    println!(
+        "/20 on-link, empty, ARP sweep first ({} hosts, {} silent, {} answered): {} ms in all          (connects {} ms, {} of them); far listener {}; open [{}]{}",
+        m["hosts"],
+        m["silent"],
+        m["macs"],
+        m["elapsed_ms"],
+        m["connect_ms"],
+        m["targets"],
+        if found { "FOUND" } else { "MISSED" },
+        m["open"],
+        m.get("note").map(|n| format!("; note: {n}")).unwrap_or_default()
+    );
+    if let (Some((e0, f0)), Some((e1, f1))) = (before, after) {
+        println!("    neighbour table (all namespaces): {e0} entries before, {e1} after, table_fulls +{}", f1 - f0);
     }
 }
 

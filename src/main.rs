@@ -8,6 +8,8 @@ camera-detector — finds IP cameras on the LAN and publishes them to MQTT and F
 
 USAGE:
     camera-detector [run]      run the service (configured by environment variables)
+    camera-detector scan       one discovery pass (scan, WS-Discovery, mDNS, ONVIF, RTSP),
+                               print the cameras found as JSON, and exit
     camera-detector probe URL  play an rtsp:// URL until its first RTP packet, print JSON;
                                credentials: CAMERA_CREDENTIALS / CAMERA_PASSWORD as the service
     camera-detector --help     this text
@@ -71,6 +73,40 @@ fn probe(url: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// `scan`: one discovery pass, the report as JSON on stdout (no MQTT).
+fn scan() -> ExitCode {
+    use camera_detector::discovery::{engine, pool::Pool};
+    let cfg = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let settings = match engine::Settings::from_config(&cfg) {
+        Ok(s) => std::sync::Arc::new(s),
+        Err(e) => {
+            eprintln!("camera-detector: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let pool = match Pool::new(settings.workers) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("camera-detector: cannot start the discovery workers: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = engine::discover_once(&settings, &pool);
+    match serde_json::to_string_pretty(&report) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("camera-detector: report: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
@@ -81,6 +117,7 @@ fn main() -> ExitCode {
     {
         [] | ["run"] => {}
         ["probe", url] => return probe(url),
+        ["scan"] => return scan(),
         ["--help" | "-h" | "help"] => {
             println!("{HELP}");
             return ExitCode::SUCCESS;

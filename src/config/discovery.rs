@@ -18,7 +18,7 @@ pub struct DiscoverySettings {
     pub interfaces: Vec<String>,
     /// RTSP_PORTS, deduplicated, in the given order.
     pub rtsp_ports: Vec<u16>,
-    /// SCAN_RATE: TCP connects started per second; 0 = no limit.
+    /// SCAN_RATE: TCP connects started per second; 0 = automatic.
     pub scan_rate: u32,
     /// SCAN_CONNECT_TIMEOUT_MS: how long one TCP connect of the port scan may take.
     pub scan_connect_timeout: Duration,
@@ -120,10 +120,11 @@ pub(super) fn discovery_settings<F: Fn(&str) -> Option<String>>(
     })
 }
 
-/// SCAN_RATE default: connects started per second.
-pub const DEFAULT_SCAN_RATE: u64 = 2000;
-/// SCAN_CONNECT_TIMEOUT_MS default.
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 500;
+/// SCAN_RATE default: 0 = automatic (ARP sweep first where possible, else the pace the
+/// kernel's neighbour table allows; see `discovery::engine::sweep`).
+pub const DEFAULT_SCAN_RATE: u64 = 0;
+/// SCAN_CONNECT_TIMEOUT_MS default: room for one SYN retransmission (sent after 1 s).
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 1500;
 
 /// The worker count for DISCOVERY_WORKERS=0 on a machine with `cores` CPUs.
 #[must_use]
@@ -201,8 +202,8 @@ mod tests {
         let s = d(&[]);
         assert_eq!(s.rtsp_ports, [554, 8554]);
         assert!(s.networks.is_empty() && s.exclude.is_empty() && s.interfaces.is_empty());
-        assert_eq!(s.scan_rate, 2000);
-        assert_eq!(s.scan_connect_timeout, Duration::from_millis(500));
+        assert_eq!(s.scan_rate, 0);
+        assert_eq!(s.scan_connect_timeout, Duration::from_millis(1500));
         assert_eq!(s.workers, 0);
         assert_eq!(s.paths_file, None);
         assert_eq!(auto_workers(1), 4);
@@ -265,17 +266,17 @@ mod tests {
     fn rate_timeout_and_workers_clamp() {
         let c = load_with(
             &[
-                ("SCAN_RATE", "0"),
+                ("SCAN_RATE", "5000000"),
                 ("SCAN_CONNECT_TIMEOUT_MS", "5"),
                 ("DISCOVERY_WORKERS", "1000"),
             ],
             &[],
         )
         .expect("valid");
-        assert_eq!(c.discovery.scan_rate, 0);
+        assert_eq!(c.discovery.scan_rate, 1_000_000);
         assert_eq!(c.discovery.scan_connect_timeout, Duration::from_millis(50));
         assert_eq!(c.discovery.workers, 256);
-        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
+        assert_eq!(c.notes.len(), 3, "{:?}", c.notes);
         assert_eq!(
             err(&[("SCAN_RATE", "fast")]),
             "SCAN_RATE: \"fast\" is not a whole number"

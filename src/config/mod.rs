@@ -187,8 +187,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("SCAN_NETWORKS",           "",                            "CIDRs to scan instead of the interfaces' networks, e.g. 10.0.0.0/24,10.0.5.7"),
     ("SCAN_EXCLUDE",            "",                            "CIDRs never scanned or contacted"),
     ("SCAN_INTERFACES",         "",                            "interface names to use (comma list); empty = every up, non-loopback one"),
-    ("SCAN_RATE",               "2000",                        "TCP connects started per second by the port scan; 0 = no limit"),
-    ("SCAN_CONNECT_TIMEOUT_MS", "500",                         "milliseconds one TCP connect of the port scan may take; clamped to 50..10000"),
+    ("SCAN_RATE",               "0",                           "TCP connects started per second by the port scan; 0 = automatic (ARP sweep first, see README)"),
+    ("SCAN_CONNECT_TIMEOUT_MS", "1500",                        "milliseconds one TCP connect of the port scan may take; clamped to 50..10000"),
     ("DISCOVERY_WORKERS",       "0",                           "probing threads; 0 = min(32, 4 x cores); at most 256"),
     ("RTSP_PATHS_FILE",         "",                            "file of extra RTSP paths, tried before the built-in dictionary (see README)"),
 ];

@@ -3,7 +3,7 @@
 //! the npm server that refuses TCP with 461): it plays each one until RTP, and the codec
 //! and size it reports are what ffprobe reports for the same URL. Wrong credentials, a
 //! missing path and the non-RTSP noise host fail with one clear line.
-use crate::support::lab::{lab, Lab};
+use crate::support::lab::{lab, with_creds, Lab};
 use serde_json::Value;
 
 fn probe(lab: &Lab, url: &str, creds: &str) -> (bool, Value) {
@@ -21,53 +21,6 @@ fn probe(lab: &Lab, url: &str, creds: &str) -> (bool, Value) {
     let v: Value =
         serde_json::from_str(text.trim()).unwrap_or_else(|_| panic!("JSON from probe: {text:?}"));
     (out.status.success(), v)
-}
-
-/// ffprobe's (codec, width, height) for the first video stream, from the same namespace.
-fn ffprobe(lab: &Lab, url: &str, transport: &str) -> (String, u64, u64) {
-    let out = lab
-        .in_ns("lab-det", "ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-rtsp_transport",
-            transport,
-            "-select_streams",
-            "v:0",
-        ])
-        .args([
-            "-show_entries",
-            "stream=codec_name,width,height",
-            "-of",
-            "json",
-            url,
-        ])
-        .output()
-        .expect("ffprobe");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let s = &v["streams"][0];
-    (
-        s["codec_name"]
-            .as_str()
-            .unwrap_or("?")
-            .replace("hevc", "h265"),
-        s["width"].as_u64().unwrap_or(0),
-        s["height"].as_u64().unwrap_or(0),
-    )
-}
-
-fn with_creds(url: &str, user: &str, pass: &str) -> String {
-    let enc = |s: &str| {
-        s.replace('%', "%25")
-            .replace('#', "%23")
-            .replace('!', "%21")
-            .replace('@', "%40")
-    };
-    url.replacen(
-        "rtsp://",
-        &format!("rtsp://{}:{}@", enc(user), enc(pass)),
-        1,
-    )
 }
 
 #[test]
@@ -100,7 +53,7 @@ fn every_lab_stream_plays_and_matches_ffprobe() {
             } else {
                 with_creds(&url, user, pass)
             };
-            let (codec, w, h) = ffprobe(&lab, &auth_url, &transport);
+            let (codec, w, h) = lab.ffprobe(&auth_url, &transport);
             assert_eq!(codec, want_codec, "ffprobe codec for {url}");
             assert_eq!(
                 (s["width"].as_u64(), s["height"].as_u64()),

@@ -59,7 +59,7 @@ fn multicast_probe_finds_exactly_the_onvif_cameras() {
     let ifaces = select(&local_ipv4(), &[], false);
     let det = ipv4(&lab.truth["detector"]["ip"]);
     assert!(ifaces.iter().any(|i| i.ip == det), "{ifaces:?}");
-    let r = discover_report(&ifaces, &[], Duration::from_secs(2)).expect("discover");
+    let r = discover_report(&ifaces, &[], Duration::from_secs(2), &|_| {}).expect("discover");
     print_report("multicast", &r);
 
     let want = onvif_cameras(&lab);
@@ -112,7 +112,7 @@ fn unicast_probe_alone_reaches_the_peers_that_accept_unicast() {
         .collect();
     hosts.push(noise);
     // No interface: no multicast at all, only the unicast socket.
-    let r = discover_report(&[], &hosts, Duration::from_millis(1500)).expect("discover");
+    let r = discover_report(&[], &hosts, Duration::from_millis(1500), &|_| {}).expect("discover");
     print_report("unicast", &r);
     assert_eq!(r.sockets_ok, 1);
     assert_eq!(r.probes_sent, 2 * hosts.len() as u32);
@@ -136,10 +136,11 @@ fn a_failing_interface_does_not_stop_the_others() {
     gone.name = "gone0".into();
     gone.ip = Ipv4Addr::new(10, 99, 99, 99); // not an address of lab-det
     ifaces.insert(0, gone.clone());
-    let r = discover_report(&ifaces, &[], Duration::from_millis(800)).expect("discover");
+    let r = discover_report(&ifaces, &[], Duration::from_millis(800), &|_| {}).expect("discover");
     assert_eq!((r.sockets_ok, r.sockets_failed), (1, 1));
     assert_eq!(r.found.len(), onvif_cameras(&lab).len(), "{:#?}", r.found);
-    let e = discover_report(&[gone], &[], Duration::from_millis(100)).expect_err("no socket");
+    let e =
+        discover_report(&[gone], &[], Duration::from_millis(100), &|_| {}).expect_err("no socket");
     let line = e.to_string();
     eprintln!("{line}");
     assert!(

@@ -125,6 +125,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 pub struct Stats {
     pub hosts_planned: usize,
     pub connects: usize,
+    /// On-link hosts skipped by the scan because they did not answer ARP.
+    pub arp_silent: usize,
     pub open_ports: usize,
     pub scan_ms: u64,
     pub peak_in_flight: usize,
@@ -162,6 +164,8 @@ pub struct Hosts {
     pub by_ip: BTreeMap<Ipv4Addr, Camera>,
     /// ONVIF answered with an identity (a camera even without a playing stream).
     pub onvif_ok: std::collections::BTreeSet<Ipv4Addr>,
+    /// MACs learnt on the way (the scan's ARP sweep).
+    pub macs: BTreeMap<Ipv4Addr, [u8; 6]>,
 }
 
 impl Hosts {

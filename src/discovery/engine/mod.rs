@@ -1,4 +1,18 @@
 //! One discovery pass: scan, WS-Discovery, mDNS, ONVIF and RTSP probing wired together on
 //! a fixed worker pool, scheduled by the pure [`plan::Plan`].
+//!
+//! - [`plan`]: the schedule (pure; findings in, jobs out, time as an argument);
+//! - [`jobs`]: the source threads and pool jobs around the protocol shells, and how their
+//!   findings land in the per-host records;
+//! - [`sweep`]: the port scan of a pass, ARP first on attached networks;
+//! - [`run`]: the coordinating thread ([`discover_once`]);
+//! - [`camera`]: the report.
 pub mod camera;
+pub mod jobs;
 pub mod plan;
+pub mod run;
+pub mod sweep;
+
+pub use camera::{Camera, Report, Stats};
+pub use jobs::Settings;
+pub use run::discover_once;

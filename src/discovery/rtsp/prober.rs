@@ -187,7 +187,17 @@ impl Prober<'_> {
             return;
         }
 
-        // 2. Decoy, then the dictionary.
+        // 2. Decoy, then the dictionary (not at all when no dictionary path may be tried:
+        //    the caller only wanted the known URLs checked).
+        if opts.max_paths == 0 {
+            self.report.errors.push(format!(
+                "rtsp {}:{} DESCRIBE: none of {} known URLs plays",
+                self.ip,
+                self.port,
+                known.len()
+            ));
+            return;
+        }
         let decoy = decoy_path(fastrand::u64(..));
         match self.describe(&decoy) {
             Desc::Found(_) => self.report.accepts_any_path = true,

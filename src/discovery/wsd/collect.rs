@@ -81,8 +81,9 @@ impl Collector {
         }
     }
 
-    /// Takes one datagram from `src`, received `at` after the first Probe.
-    pub fn absorb(&mut self, src: Ipv4Addr, datagram: &[u8], at: Duration) {
+    /// Takes one datagram from `src`, received `at` after the first Probe; returns the
+    /// cameras it made known for the first time (a repeated answer returns nothing).
+    pub fn absorb(&mut self, src: Ipv4Addr, datagram: &[u8], at: Duration) -> Vec<Found> {
         let peer = self.peers.entry(src).or_default();
         peer.datagrams += 1;
         let msg = match parse(datagram) {
@@ -90,7 +91,7 @@ impl Collector {
             Err(e) => {
                 peer.malformed += 1;
                 log::debug!("ws-discovery answer from {src}: {e}");
-                return;
+                return Vec::new();
             }
         };
         let Message::ProbeMatches {
@@ -99,13 +100,14 @@ impl Collector {
         } = msg
         else {
             peer.unrelated += 1;
-            return;
+            return Vec::new();
         };
         if !self.our_ids.iter().any(|id| same_message_id(id, &rel)) {
             peer.unrelated += 1;
             log::debug!("ws-discovery answer from {src}: RelatesTo {rel:?} is not ours");
-            return;
+            return Vec::new();
         }
+        let mut fresh = Vec::new();
         peer.first_answer.get_or_insert(at);
         peer.last_answer = Some(at);
         for m in &matches {
@@ -120,17 +122,21 @@ impl Collector {
                 continue;
             }
             let new = Found::from_match(m, src);
-            self.found
-                .entry((src, m.endpoint.clone()))
-                .and_modify(|f| {
+            match self.found.entry((src, m.endpoint.clone())) {
+                std::collections::btree_map::Entry::Occupied(mut f) => {
                     for x in &new.xaddrs {
-                        if !f.xaddrs.contains(x) {
-                            f.xaddrs.push(x.clone());
+                        if !f.get().xaddrs.contains(x) {
+                            f.get_mut().xaddrs.push(x.clone());
                         }
                     }
-                })
-                .or_insert(new);
+                }
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    fresh.push(new.clone());
+                    v.insert(new);
+                }
+            }
         }
+        fresh
     }
 
     /// The cameras so far, ordered by address then endpoint.

@@ -150,13 +150,26 @@ fn collector_over_a_lab_round() {
     let wsdd_probe = "urn:uuid:ac13f20b-492d-43d9-8218-fc3c1ddc5560";
     let mut c = Collector::new(vec![FIXTURE_PROBE_ID.into(), wsdd_probe.into()]);
     let ms = Duration::from_millis;
-    c.absorb(ip("10.77.0.101"), IPYCAM_PM, ms(1));
-    c.absorb(ip("10.77.0.102"), ONVIF_SERVER_PM, ms(2));
-    c.absorb(ip("10.77.0.102"), ONVIF_SERVER_PM, ms(202)); // answer to the second copy
-    c.absorb(ip("10.77.0.103"), AXIS_SIM_PM, ms(3));
-    c.absorb(ip("10.77.0.50"), WSDD_PM, ms(4));
-    c.absorb(ip("10.77.0.50"), b"<not xml", ms(5));
-    c.absorb(ip("10.77.0.50"), WSDD_HELLO, ms(6));
+    // Each camera is new once: the answer to the second copy adds nothing.
+    let fresh = |v: Vec<Found>| v.iter().map(|f| f.ip.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        fresh(c.absorb(ip("10.77.0.101"), IPYCAM_PM, ms(1))),
+        ["10.77.0.101"]
+    );
+    assert_eq!(
+        fresh(c.absorb(ip("10.77.0.102"), ONVIF_SERVER_PM, ms(2))),
+        ["10.77.0.102"]
+    );
+    assert!(c
+        .absorb(ip("10.77.0.102"), ONVIF_SERVER_PM, ms(202))
+        .is_empty()); // second copy
+    assert_eq!(
+        fresh(c.absorb(ip("10.77.0.103"), AXIS_SIM_PM, ms(3))),
+        ["10.77.0.103"]
+    );
+    assert!(c.absorb(ip("10.77.0.50"), WSDD_PM, ms(4)).is_empty());
+    assert!(c.absorb(ip("10.77.0.50"), b"<not xml", ms(5)).is_empty());
+    assert!(c.absorb(ip("10.77.0.50"), WSDD_HELLO, ms(6)).is_empty());
     let found = c.found();
     let ips: Vec<String> = found.iter().map(|f| f.ip.to_string()).collect();
     assert_eq!(ips, ["10.77.0.101", "10.77.0.102", "10.77.0.103"]);

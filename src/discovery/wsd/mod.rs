@@ -34,7 +34,7 @@ use std::net::Ipv4Addr;
 pub use camera::{camera_xaddrs, is_camera, onvif_scopes, OnvifScopes};
 pub use codec::{message_id, parse, probe_message, same_message_id, Match, Message};
 pub use collect::{Collector, Found, PeerStats};
-pub use shell::{discover, discover_report, Heard, HelloListener, Report};
+pub use shell::{discover, discover_each, discover_report, Heard, HelloListener, Report};
 
 /// The WS-Discovery IPv4 multicast group.
 pub const MULTICAST_GROUP: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);

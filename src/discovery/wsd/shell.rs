@@ -62,10 +62,25 @@ pub fn discover(
     unicast: &[Ipv4Addr],
     window: Duration,
 ) -> Result<Vec<Found>, WsdError> {
-    discover_report(ifaces, unicast, window).map(|r| r.found)
+    discover_report(ifaces, unicast, window, &|_| {}).map(|r| r.found)
 }
 
-/// [`discover`] with the per-peer counts and timings.
+/// [`discover`], handing each camera to `on_found` the moment its first answer arrives
+/// (the caller can start on it while the window is still open).
+///
+/// # Errors
+///
+/// As [`discover`].
+pub fn discover_each(
+    ifaces: &[Iface],
+    unicast: &[Ipv4Addr],
+    window: Duration,
+    on_found: &(dyn Fn(Found) + Sync),
+) -> Result<Vec<Found>, WsdError> {
+    discover_report(ifaces, unicast, window, on_found).map(|r| r.found)
+}
+
+/// [`discover_each`] with the per-peer counts and timings.
 ///
 /// # Errors
 ///
@@ -74,6 +89,7 @@ pub fn discover_report(
     ifaces: &[Iface],
     unicast: &[Ipv4Addr],
     window: Duration,
+    on_found: &(dyn Fn(Found) + Sync),
 ) -> Result<Report, WsdError> {
     let mut jobs: Vec<Job> = ifaces
         .iter()
@@ -111,7 +127,9 @@ pub fn discover_report(
                 let collector = &collector;
                 std::thread::Builder::new()
                     .name(format!("wsd-{}", job.label))
-                    .spawn_scoped(s, move || job.run(start, gap, deadline, collector))
+                    .spawn_scoped(s, move || {
+                        job.run(start, gap, deadline, collector, on_found)
+                    })
             })
             .collect();
         handles
@@ -186,6 +204,7 @@ impl Job {
         gap: Duration,
         deadline: Instant,
         collector: &Mutex<Collector>,
+        on_found: &(dyn Fn(Found) + Sync),
     ) -> Result<u32, WsdError> {
         let sock = self.open()?;
         let probe = probe_message(&self.id);
@@ -216,7 +235,8 @@ impl Job {
             match sock.recv_from(&mut buf) {
                 Ok((n, SocketAddr::V4(src))) => {
                     let at = Instant::now().saturating_duration_since(start);
-                    collector.lock().absorb(*src.ip(), &buf[..n], at);
+                    let fresh = collector.lock().absorb(*src.ip(), &buf[..n], at);
+                    fresh.into_iter().for_each(on_found);
                 }
                 Ok((_, SocketAddr::V6(_))) => {}
                 Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::ConnectionRefused => {}

@@ -1,7 +1,7 @@
 //! Shared by the lab_prober tests: the lab's credentials and hints from lab.json, running
 //! the probes of many hosts at once under the per-camera throttle, the request table, and
 //! the ffprobe cross-check.
-use crate::support::lab::Lab;
+use crate::support::lab::{with_creds, Lab};
 use camera_detector::config::{Credential, Secret};
 use camera_detector::discovery::arp::{oui_vendor, parse_mac};
 use camera_detector::discovery::rtsp::paths::Vendor;
@@ -74,56 +74,14 @@ pub(super) fn cred_index(truth: &Value, creds: &[Credential], ip: &str, port: u6
         .expect("credential listed")
 }
 
-pub(super) fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// ffprobe's (codec, width, height) of the first video stream of `s`, with the credential.
 pub(super) fn ffprobe(lab: &Lab, s: &Stream, cred: Option<&Credential>) -> (String, u64, u64) {
     let url = match cred {
-        Some(c) => s.url.replacen(
-            "rtsp://",
-            &format!("rtsp://{}:{}@", enc(&c.username), enc(c.password.expose())),
-            1,
-        ),
+        Some(c) => with_creds(&s.url, &c.username, c.password.expose()),
         None => s.url.clone(),
     };
     let transport = serde_json::to_value(s.transport).expect("transport");
-    let out = lab
-        .in_ns("lab-det", "ffprobe")
-        // Short analysis: codec and size come from the SDP/first key frame.
-        .args([
-            "-v",
-            "error",
-            "-analyzeduration",
-            "500000",
-            "-probesize",
-            "32768",
-        ])
-        .arg("-rtsp_transport")
-        .arg(transport.as_str().expect("tcp|udp"))
-        .args(["-select_streams", "v:0", "-show_entries"])
-        .args(["stream=codec_name,width,height", "-of", "json"])
-        .arg(&url)
-        .output()
-        .expect("ffprobe");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let st = &v["streams"][0];
-    (
-        st["codec_name"]
-            .as_str()
-            .unwrap_or("?")
-            .replace("hevc", "h265"),
-        st["width"].as_u64().unwrap_or(0),
-        st["height"].as_u64().unwrap_or(0),
-    )
+    lab.ffprobe(&url, transport.as_str().expect("tcp|udp"))
 }
 
 pub(super) struct Case {

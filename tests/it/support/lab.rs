@@ -131,3 +131,62 @@ pub fn in_detector_ns(test: &str) -> Option<Lab> {
     );
     None
 }
+
+/// `url` with `user:pass@` inserted, both percent-encoded (everything but RFC 3986
+/// unreserved characters), as ffprobe wants them.
+pub fn with_creds(url: &str, user: &str, pass: &str) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    url.replacen(
+        "rtsp://",
+        &format!("rtsp://{}:{}@", enc(user), enc(pass)),
+        1,
+    )
+}
+
+impl Lab {
+    /// ffprobe's (codec, width, height) of the first video stream of `url` (credentials in
+    /// the URL), from the detector namespace over `transport` (`tcp` or `udp`). A short
+    /// analysis: codec and size come from the SDP and the first key frame.
+    pub fn ffprobe(&self, url: &str, transport: &str) -> (String, u64, u64) {
+        let ns = self.truth["detector"]["ns"].as_str().expect("detector ns");
+        let out = self
+            .in_ns(ns, "ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-analyzeduration",
+                "500000",
+                "-probesize",
+                "32768",
+            ])
+            .args(["-rtsp_transport", transport, "-select_streams", "v:0"])
+            .args([
+                "-show_entries",
+                "stream=codec_name,width,height",
+                "-of",
+                "json",
+            ])
+            .arg(url)
+            .output()
+            .expect("ffprobe");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let s = &v["streams"][0];
+        (
+            s["codec_name"]
+                .as_str()
+                .unwrap_or("?")
+                .replace("hevc", "h265"),
+            s["width"].as_u64().unwrap_or(0),
+            s["height"].as_u64().unwrap_or(0),
+        )
+    }
+}

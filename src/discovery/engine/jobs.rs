@@ -1,0 +1,482 @@
+//! The blocking work of a pass, as jobs and source threads, and how their findings land in
+//! the per-host records: the glue between the schedule ([`super::plan`]) and the protocol
+//! shells (scan, WS-Discovery, mDNS, ONVIF client, RTSP prober, ARP).
+use super::camera::{Hosts, Profile, Report};
+use super::plan::{url_port, Event, Job, OnvifStreams};
+use crate::config::{auto_workers, Config, Credential};
+use crate::discovery::rtsp::paths::{self, PathEntry, Vendor};
+use crate::discovery::rtsp::prober::{self, Hints, HostReport, HostThrottle, ProbeOptions};
+use crate::discovery::rtsp::session::Timeouts;
+use crate::discovery::scan::{self, Cidr, ScanOptions};
+use crate::discovery::{arp, arping, mdns, net, onvif, pool::Pool, wsd};
+use crossbeam_channel::Sender;
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Everything a pass needs, resolved once from the configuration.
+#[derive(Debug)]
+pub struct Settings {
+    pub ifaces: Vec<net::Iface>,
+    /// The scan plan's hosts, in order.
+    pub hosts: Vec<Ipv4Addr>,
+    pub ports: Vec<u16>,
+    pub exclude: Vec<Cidr>,
+    pub scan: ScanOptions,
+    /// Multicast WS-Discovery and mDNS listen this long (ONVIF_TIMEOUT).
+    pub window: Duration,
+    /// The unicast WS-Discovery probe of scanned hosts listens this long.
+    pub unicast_window: Duration,
+    /// Dictionary probes wait this long for mDNS answers.
+    pub mdns_grace: Duration,
+    pub onvif_timeout: Duration,
+    pub rtsp: Timeouts,
+    pub credentials: Vec<Credential>,
+    pub user_paths: Vec<PathEntry>,
+    pub mac_tracking: bool,
+    pub workers: usize,
+    pub deadline: Duration,
+    pub throttle: HostThrottle,
+    /// What resolving said (interfaces skipped, networks trimmed).
+    pub notes: Vec<String>,
+}
+
+impl Settings {
+    /// Interfaces, networks and the scan plan from `cfg` and the machine's interfaces; the
+    /// RTSP paths file is read here.
+    ///
+    /// # Errors
+    /// One line: no usable interface, or an unreadable / bad RTSP_PATHS_FILE.
+    pub fn from_config(cfg: &Config) -> Result<Settings, String> {
+        let d = &cfg.discovery;
+        let ifaces = net::select(&net::local_ipv4(), &d.interfaces, false);
+        let mut notes = Vec::new();
+        if ifaces.is_empty() && d.networks.is_empty() {
+            return Err(if d.interfaces.is_empty() {
+                "discovery: no IPv4 interface is up (besides loopback)".to_owned()
+            } else {
+                format!(
+                    "SCAN_INTERFACES: none of {:?} is an up IPv4 interface",
+                    d.interfaces
+                )
+            });
+        }
+        let networks = if d.networks.is_empty() {
+            scan::networks_of(&ifaces)
+        } else {
+            d.networks.clone()
+        };
+        let own: Vec<Ipv4Addr> = ifaces.iter().map(|i| i.ip).collect();
+        let plan = scan::plan(&networks, &own, &d.exclude);
+        notes.extend(plan.notes);
+        let user_paths = match &d.paths_file {
+            None => Vec::new(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("RTSP_PATHS_FILE: {}: {e}", path.display()))?;
+                paths::parse_paths_file(&text)
+                    .map_err(|e| format!("RTSP_PATHS_FILE: {}: {e}", path.display()))?
+            }
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let workers = if d.workers == 0 {
+            auto_workers(cores)
+        } else {
+            d.workers
+        };
+        let window = cfg.onvif_timeout;
+        let rtsp = Timeouts {
+            connect: cfg.rtsp_timeout.min(Duration::from_secs(3)),
+            phase: cfg.rtsp_timeout,
+        };
+        Ok(Settings {
+            ifaces,
+            hosts: plan.hosts,
+            ports: d.rtsp_ports.clone(),
+            exclude: d.exclude.clone(),
+            scan: ScanOptions {
+                connect_timeout: d.scan_connect_timeout,
+                rate_per_sec: d.scan_rate,
+                ..ScanOptions::default()
+            },
+            window,
+            unicast_window: window.min(Duration::from_secs(1)),
+            mdns_grace: window.min(Duration::from_millis(1500)),
+            onvif_timeout: cfg.onvif_timeout,
+            rtsp,
+            credentials: cfg.credentials.clone(),
+            user_paths,
+            mac_tracking: cfg.mac_tracking_enabled,
+            workers,
+            deadline: super::run::default_deadline(window, cfg.rtsp_timeout),
+            throttle: HostThrottle::new(2),
+            notes,
+        })
+    }
+
+    fn excluded(&self, ip: Ipv4Addr) -> bool {
+        self.exclude.iter().any(|c| c.contains(ip))
+    }
+}
+
+/// What threads and jobs send to the coordinator.
+#[derive(Debug)]
+pub enum Finding {
+    Scan(super::sweep::Outcome),
+    Wsd(wsd::Found),
+    WsdDone(Option<String>),
+    UnicastWsdDone(Vec<Ipv4Addr>),
+    Mdns(mdns::MdnsFound),
+    MdnsDone(Option<String>),
+    Onvif(Ipv4Addr, Result<onvif::client::Device, String>),
+    Rtsp {
+        ip: Ipv4Addr,
+        port: u16,
+        dictionary: bool,
+        report: HostReport,
+    },
+}
+
+/// Starts the three sources on their own threads (named `scan`, `wsd`, `mdns`).
+pub fn start_sources(settings: &Arc<Settings>, tx: &Sender<Finding>, report: &mut Report) {
+    report.stats.hosts_planned = settings.hosts.len();
+    let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
+        if let Err(e) = std::thread::Builder::new()
+            .name(name.to_owned())
+            .stack_size(crate::discovery::pool::WORKER_STACK)
+            .spawn(f)
+        {
+            log::error!("discovery: cannot start the {name} thread: {e}");
+        }
+    };
+    let (s, t) = (settings.clone(), tx.clone());
+    spawn(
+        "scan",
+        Box::new(move || {
+            let outcome = super::sweep::run(&s.hosts, &s.ports, &s.ifaces, &s.scan);
+            let _ = t.send(Finding::Scan(outcome));
+        }),
+    );
+    let (s, t) = (settings.clone(), tx.clone());
+    spawn(
+        "wsd",
+        Box::new(move || {
+            let mcast: Vec<net::Iface> = s.ifaces.iter().filter(|i| i.multicast).cloned().collect();
+            let result = wsd::discover_each(&mcast, &[], s.window, &|f| {
+                let _ = t.send(Finding::Wsd(f));
+            });
+            let _ = t.send(Finding::WsdDone(result.err().map(|e| e.to_string())));
+        }),
+    );
+    let (s, t) = (settings.clone(), tx.clone());
+    spawn(
+        "mdns",
+        Box::new(move || {
+            let result = mdns::browse_each(&s.ifaces, s.window, |f| {
+                let _ = t.send(Finding::Mdns(f));
+            });
+            let _ = t.send(Finding::MdnsDone(result.err().map(|e| e.to_string())));
+        }),
+    );
+}
+
+/// Records a finding in `hosts`/`report` and says what it means to the schedule.
+pub fn absorb(
+    finding: Finding,
+    settings: &Settings,
+    hosts: &mut Hosts,
+    report: &mut Report,
+) -> Vec<Event> {
+    let st = &mut report.stats;
+    match finding {
+        Finding::Scan(outcome) => {
+            let r = &outcome.report;
+            st.arp_silent = outcome.silent;
+            report.notes.extend(outcome.notes);
+            hosts.macs.extend(outcome.macs);
+            st.connects = r.attempted;
+            st.open_ports = r.open.len();
+            st.peak_in_flight = r.peak_in_flight;
+            st.scan_ms = u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX);
+            report
+                .notes
+                .extend(r.errors.iter().map(ToString::to_string));
+            let mut events: Vec<Event> = r
+                .open
+                .iter()
+                .map(|a: &SocketAddrV4| {
+                    hosts.seen(*a.ip(), "scan").open_ports.push(a.port());
+                    Event::Open(*a.ip(), a.port())
+                })
+                .collect();
+            events.push(Event::ScanDone);
+            events
+        }
+        Finding::Wsd(f) => {
+            if settings.excluded(f.ip) {
+                return Vec::new();
+            }
+            st.wsd_matches += 1;
+            let c = hosts.seen(f.ip, "wsd");
+            c.endpoint.get_or_insert(f.endpoint.clone());
+            vec![Event::Wsd(f.ip, f.xaddrs)]
+        }
+        Finding::WsdDone(err) => {
+            report.notes.extend(err);
+            vec![Event::WsdDone]
+        }
+        Finding::UnicastWsdDone(ips) => vec![Event::UnicastWsdDone(ips)],
+        Finding::Mdns(f) => {
+            if settings.excluded(f.ip) {
+                return Vec::new();
+            }
+            st.mdns_records += 1;
+            let c = hosts.seen(f.ip, "mdns");
+            c.mdns_name.get_or_insert(f.name.clone());
+            vec![Event::Mdns(f.ip, f.port, f.url)]
+        }
+        Finding::MdnsDone(err) => {
+            report.notes.extend(err);
+            vec![Event::MdnsDone]
+        }
+        Finding::Onvif(ip, result) => {
+            let c = hosts.seen(ip, "wsd");
+            let streams = match result {
+                Err(e) => {
+                    c.errors.push(e);
+                    None
+                }
+                Ok(d) => {
+                    st.onvif_requests += d.requests;
+                    st.onvif_auth_failures += d.auth_failures;
+                    absorb_device(c, &d, &settings.credentials);
+                    hosts.onvif_ok.insert(ip);
+                    let urls = d.profiles.iter().filter_map(|p| p.stream_uri.clone()).fold(
+                        Vec::new(),
+                        |mut v, u| {
+                            if !v.contains(&u) {
+                                v.push(u);
+                            }
+                            v
+                        },
+                    );
+                    Some(OnvifStreams {
+                        urls,
+                        credential: d.credential,
+                    })
+                }
+            };
+            vec![Event::Onvif(ip, streams)]
+        }
+        Finding::Rtsp {
+            ip,
+            port,
+            dictionary,
+            report: r,
+        } => {
+            st.rtsp_requests += r.requests;
+            st.rtsp_failed_logins += r.failed_logins;
+            let c = hosts.seen(ip, "scan");
+            let main = r.main.is_some() || c.main.is_some();
+            if c.main.is_none() {
+                c.main = r.main;
+            }
+            if c.sub.is_none() {
+                c.sub = r.sub;
+            }
+            if let Some(i) = r.credential {
+                c.credential_index.get_or_insert(i);
+            }
+            c.accepts_any_path |= r.accepts_any_path;
+            c.errors.extend(r.errors);
+            if let Some(i) = c.credential_index {
+                c.username = settings.credentials.get(i).map(|k| k.username.clone());
+            }
+            vec![Event::Rtsp {
+                ip,
+                port,
+                dictionary,
+                main,
+            }]
+        }
+    }
+}
+
+/// Copies what ONVIF said into the camera record.
+fn absorb_device(c: &mut super::camera::Camera, d: &onvif::client::Device, creds: &[Credential]) {
+    let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    c.manufacturer = text(&d.manufacturer);
+    c.model = text(&d.model);
+    c.serial_number = text(&d.serial);
+    c.firmware_version = text(&d.firmware);
+    c.hardware_id = text(&d.hardware_id);
+    c.snapshot_url.clone_from(&d.snapshot_uri);
+    c.vendor = Vendor::from_hint(&d.manufacturer).map(|v| v.key().to_owned());
+    c.profiles = d
+        .profiles
+        .iter()
+        .map(|p| Profile {
+            name: p.name.clone(),
+            token: p.token.clone(),
+            encoding: p.encoding.clone(),
+            width: p.width,
+            height: p.height,
+            stream_url: p.stream_uri.clone(),
+        })
+        .collect();
+    if let Some(i) = d.credential {
+        c.credential_index = Some(i);
+        c.username = creds.get(i).map(|k| k.username.clone());
+    }
+}
+
+/// Hands `job` to the pool; its finding comes back over `tx`.
+pub fn submit(
+    job: Job,
+    settings: &Arc<Settings>,
+    pool: &Pool,
+    tx: &Sender<Finding>,
+    hosts: &Hosts,
+) {
+    let (s, t) = (settings.clone(), tx.clone());
+    match job {
+        Job::Onvif { ip, xaddrs } => {
+            if let Some(c) = xaddrs.first() {
+                log::debug!("discovery: ONVIF {ip} via {c}");
+            }
+            pool.submit(move || {
+                let opts = onvif::client::Options {
+                    timeout: s.onvif_timeout,
+                    deadline: Instant::now() + s.onvif_timeout + Duration::from_secs(2),
+                    max_body: onvif::client::DEFAULT_MAX_BODY,
+                };
+                let mut last = Err(format!("onvif {ip}: no usable XAddr"));
+                for x in &xaddrs {
+                    last = onvif::client::interrogate(x, ip, &s.credentials, &opts)
+                        .map_err(|e| e.to_string());
+                    if last.is_ok() {
+                        break;
+                    }
+                }
+                let _ = t.send(Finding::Onvif(ip, last));
+            });
+        }
+        Job::Rtsp {
+            ip,
+            port,
+            known,
+            credential,
+            dictionary,
+        } => {
+            let record = hosts.by_ip.get(&ip);
+            let vendor = record
+                .and_then(|c| c.vendor.clone())
+                .and_then(|v| Vendor::from_hint(&v))
+                .or_else(|| {
+                    record
+                        .and_then(|c| c.mdns_name.as_deref())
+                        .and_then(Vendor::from_hint)
+                })
+                .or_else(|| {
+                    kernel_mac(ip)
+                        .and_then(|m| arp::oui_vendor(&m))
+                        .and_then(Vendor::from_hint)
+                });
+            let hints = Hints {
+                vendor,
+                known: known
+                    .into_iter()
+                    .filter(|u| url_port(u).is_some())
+                    .collect(),
+                credential,
+            };
+            pool.submit(move || {
+                let mut opts = ProbeOptions::new(s.rtsp);
+                opts.user_paths.clone_from(&s.user_paths);
+                if !dictionary {
+                    opts.max_paths = 0;
+                }
+                let report = match s.throttle.acquire(ip, Instant::now() + s.rtsp.phase * 6) {
+                    Some(_guard) => prober::probe_host(ip, port, &hints, &s.credentials, &opts),
+                    None => HostReport {
+                        errors: vec![format!("rtsp {ip}:{port} throttle: host busy")],
+                        ..HostReport::default()
+                    },
+                };
+                let _ = t.send(Finding::Rtsp {
+                    ip,
+                    port,
+                    dictionary,
+                    report,
+                });
+            });
+        }
+        Job::UnicastWsd(ips) => {
+            pool.submit(move || {
+                let ips: Vec<Ipv4Addr> = ips.into_iter().filter(|ip| !s.excluded(*ip)).collect();
+                let result = wsd::discover_each(&[], &ips, s.unicast_window, &|f| {
+                    let _ = t.send(Finding::Wsd(f));
+                });
+                if let Err(e) = result {
+                    log::warn!("discovery: unicast WS-Discovery: {e}");
+                }
+                let _ = t.send(Finding::UnicastWsdDone(ips));
+            });
+        }
+    }
+}
+
+/// The kernel's ARP entry for `ip` (filled by our own connects), if any.
+fn kernel_mac(ip: Ipv4Addr) -> Option<[u8; 6]> {
+    let table = std::fs::read("/proc/net/arp").ok()?;
+    arp::parse_proc_net_arp(&table)
+        .into_iter()
+        .find(|e| e.ip == ip)
+        .map(|e| e.mac)
+}
+
+/// MACs of every host with a record: the kernel's table first (our connects filled it),
+/// then active ARP for the rest where CAP_NET_RAW allows (on the interface whose network
+/// holds the host). Nothing when MAC tracking is off.
+pub fn learn_macs(
+    settings: &Settings,
+    hosts: &Hosts,
+    notes: &mut Vec<String>,
+) -> BTreeMap<Ipv4Addr, [u8; 6]> {
+    if !settings.mac_tracking {
+        return BTreeMap::new();
+    }
+    let mut macs: BTreeMap<Ipv4Addr, [u8; 6]> = hosts
+        .macs
+        .iter()
+        .filter(|(ip, _)| hosts.by_ip.contains_key(ip))
+        .map(|(ip, mac)| (*ip, *mac))
+        .collect();
+    if let Ok(table) = std::fs::read("/proc/net/arp") {
+        for e in arp::parse_proc_net_arp(&table) {
+            if hosts.by_ip.contains_key(&e.ip) {
+                macs.insert(e.ip, e.mac);
+            }
+        }
+    }
+    for iface in &settings.ifaces {
+        let Some(net) = Cidr::new(iface.ip, iface.prefix) else {
+            continue;
+        };
+        let missing: Vec<Ipv4Addr> = hosts
+            .by_ip
+            .keys()
+            .filter(|ip| !macs.contains_key(*ip) && net.contains(**ip))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        match arping::resolve(iface, &missing, Duration::from_millis(500)) {
+            Ok(found) => macs.extend(found),
+            Err(e) => notes.push(e.to_string()),
+        }
+    }
+    macs
+}

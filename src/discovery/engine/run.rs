@@ -1,0 +1,69 @@
+//! The coordinating thread of one discovery pass: starts the sources (port scan,
+//! multicast WS-Discovery, mDNS) on their own threads, feeds their findings to the pure
+//! [`Plan`], hands the jobs it returns to the worker [`Pool`], and assembles the
+//! [`Report`]. It alone owns the per-host records; everything else talks to it over one
+//! channel. Blocking work never runs on this thread.
+use super::camera::{Hosts, Report};
+use super::jobs::{self, Finding, Settings};
+use super::plan::Plan;
+use crate::discovery::pool::Pool;
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Runs one pass with `settings` on `pool`; returns when every source is done and every
+/// job answered, or at `settings.deadline` (what is known then is reported, with a note).
+#[must_use]
+pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
+    let start = Instant::now();
+    let hard_stop = start + settings.deadline;
+    let (tx, rx): (Sender<Finding>, Receiver<Finding>) = unbounded();
+    let mut plan = Plan::new(start, settings.mdns_grace, &settings.ports);
+    let mut hosts = Hosts::default();
+    let mut report = Report::default();
+    report.notes.extend(settings.notes.iter().cloned());
+
+    jobs::start_sources(settings, &tx, &mut report);
+
+    let mut timed_out = false;
+    while !plan.is_done() {
+        let now = Instant::now();
+        if now >= hard_stop {
+            timed_out = true;
+            break;
+        }
+        let wake = plan.next_wake(now).map_or(hard_stop, |w| w.min(hard_stop));
+        let jobs = match rx.recv_timeout(wake.saturating_duration_since(now)) {
+            Ok(finding) => {
+                let now = Instant::now();
+                jobs::absorb(finding, settings, &mut hosts, &mut report)
+                    .into_iter()
+                    .flat_map(|e| plan.on_event(e, now))
+                    .collect()
+            }
+            Err(_) => plan.on_tick(Instant::now()),
+        };
+        for job in jobs {
+            jobs::submit(job, settings, pool, &tx, &hosts);
+        }
+    }
+    if timed_out {
+        report.notes.push(format!(
+            "discovery stopped at its {:.0} s deadline with work still running",
+            settings.deadline.as_secs_f64()
+        ));
+    }
+    let macs = jobs::learn_macs(settings, &hosts, &mut report.notes);
+    let (cameras, rejected) = hosts.finish(&macs);
+    report.cameras = cameras;
+    report.rejected = rejected;
+    report.stats.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    report
+}
+
+/// The pass deadline for a WS-Discovery window and RTSP timeout: generous, only a guard
+/// against a peer that holds a worker far beyond its per-phase timeouts.
+#[must_use]
+pub fn default_deadline(window: Duration, rtsp_timeout: Duration) -> Duration {
+    window + rtsp_timeout * 12 + Duration::from_secs(30)
+}

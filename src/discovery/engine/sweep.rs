@@ -1,0 +1,166 @@
+//! The port scan of a pass, ARP first: on a network we are attached to (on-link), an
+//! address that does not answer ARP cannot answer TCP either, and every TCP connect to a
+//! silent on-link address costs the kernel a neighbour entry that lives ~3 s — a /20 of
+//! them overflows the table (shared by every namespace, 1024 entries by default), after
+//! which SYNs to real cameras are silently dropped. So, where CAP_NET_RAW allows:
+//!
+//! 1. on-link hosts are asked by raw ARP ([`arping::resolve`]: no neighbour entries; a /20
+//!    goes out in half a second) and only those that answer (or that the kernel already
+//!    knows) are connected to — at full speed, since each costs one entry that resolves;
+//! 2. routed hosts (SCAN_NETWORKS beyond our networks) cost the gateway's entry only and
+//!    are connected to at full speed too;
+//! 3. without CAP_NET_RAW, on-link hosts are connected to at the pace the neighbour table
+//!    allows ([`scan::safe_pacing`]), as the scan alone would.
+//!
+//! SCAN_RATE > 0 replaces the automatic pacing for every connect. [`split`] is the pure
+//! part; [`run`] the shell. The MACs learnt on the way are reported too.
+use crate::discovery::net::Iface;
+use crate::discovery::scan::{self, Cidr, ScanOptions, ScanReport};
+use crate::discovery::{arp, arping};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// How long a sweep listens (two rounds; see [`arping::resolve`]).
+pub const SWEEP_WAIT: Duration = Duration::from_millis(600);
+
+/// The hosts of a plan grouped by how they are reached: per on-link interface (index into
+/// `ifaces`), and routed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    pub on_link: BTreeMap<usize, Vec<Ipv4Addr>>,
+    pub routed: Vec<Ipv4Addr>,
+}
+
+/// Groups `hosts` by the first interface (with a MAC) whose network holds them.
+#[must_use]
+pub fn split(hosts: &[Ipv4Addr], ifaces: &[Iface]) -> Split {
+    let nets: Vec<(usize, Cidr)> = ifaces
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.mac.is_some() && !i.loopback)
+        .filter_map(|(n, i)| Cidr::new(i.ip, i.prefix).map(|c| (n, c)))
+        .collect();
+    let mut out = Split::default();
+    for h in hosts {
+        match nets.iter().find(|(_, c)| c.contains(*h)) {
+            Some((n, _)) => out.on_link.entry(*n).or_default().push(*h),
+            None => out.routed.push(*h),
+        }
+    }
+    out
+}
+
+/// What the scan stage found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub report: ScanReport,
+    /// MACs learnt by ARP (sweep replies and the kernel's table).
+    pub macs: BTreeMap<Ipv4Addr, [u8; 6]>,
+    /// Hosts skipped because they did not answer ARP.
+    pub silent: usize,
+    /// One line per decision worth logging (sweep refused, pacing chosen).
+    pub notes: Vec<String>,
+    /// The whole stage: sweep and connects.
+    pub elapsed: Duration,
+}
+
+/// Sweeps, then connects (see the module documentation). `opts.rate_per_sec == 0` means
+/// automatic pacing.
+#[must_use]
+pub fn run(hosts: &[Ipv4Addr], ports: &[u16], ifaces: &[Iface], opts: &ScanOptions) -> Outcome {
+    let start = std::time::Instant::now();
+    let mut out = Outcome::default();
+    let kernel: BTreeMap<Ipv4Addr, [u8; 6]> = std::fs::read("/proc/net/arp")
+        .map(|t| {
+            arp::parse_proc_net_arp(&t)
+                .into_iter()
+                .map(|e| (e.ip, e.mac))
+                .collect()
+        })
+        .unwrap_or_default();
+    let parts = split(hosts, ifaces);
+    let mut fast: Vec<Ipv4Addr> = parts.routed.clone();
+    let mut paced: Vec<Ipv4Addr> = Vec::new();
+    for (n, group) in &parts.on_link {
+        match arping::resolve(&ifaces[*n], group, SWEEP_WAIT) {
+            Ok(found) => {
+                for h in group {
+                    if let Some(mac) = found.get(h).or(kernel.get(h)) {
+                        out.macs.insert(*h, *mac);
+                        fast.push(*h);
+                    } else {
+                        out.silent += 1;
+                    }
+                }
+            }
+            Err(e) => {
+                out.notes.push(e.to_string());
+                paced.extend(scan::known_first(
+                    group.clone(),
+                    &kernel.keys().copied().collect::<Vec<_>>(),
+                ));
+            }
+        }
+    }
+    let mut opts = *opts;
+    if opts.rate_per_sec == 0 && !paced.is_empty() {
+        let (p, basis) = scan::safe_pacing(ports.len());
+        opts.rate_per_sec = p.rate_per_sec;
+        opts.burst = p.burst;
+        out.notes.push(format!(
+            "scan: {} on-link hosts paced at {}/s ({basis})",
+            paced.len(),
+            p.rate_per_sec
+        ));
+    }
+    fast.extend(paced);
+    out.report = scan::scan(&scan::targets(&fast, ports), &opts);
+    out.elapsed = start.elapsed();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iface(ip: [u8; 4], prefix: u8, mac: bool, loopback: bool) -> Iface {
+        Iface {
+            name: "x".into(),
+            index: 1,
+            ip: ip.into(),
+            prefix,
+            mac: mac.then_some([2, 0, 0, 0, 0, 1]),
+            up: true,
+            loopback,
+            multicast: true,
+        }
+    }
+
+    #[test]
+    fn hosts_split_by_on_link_interface() {
+        let ifaces = [
+            iface([127, 0, 0, 1], 8, false, true),
+            iface([10, 0, 0, 2], 24, true, false),
+            iface([10, 1, 0, 2], 20, true, false),
+            iface([10, 2, 0, 2], 24, false, false), // a tunnel: no MAC, no ARP
+        ];
+        let hosts: Vec<Ipv4Addr> = [
+            [10, 0, 0, 9],
+            [10, 1, 15, 200],
+            [10, 2, 0, 7],
+            [192, 168, 1, 5],
+            [10, 0, 0, 10],
+            [127, 0, 0, 2],
+        ]
+        .into_iter()
+        .map(Ipv4Addr::from)
+        .collect();
+        let s = split(&hosts, &ifaces);
+        assert_eq!(
+            s.on_link,
+            BTreeMap::from([(1, vec![hosts[0], hosts[4]]), (2, vec![hosts[1]]),])
+        );
+        assert_eq!(s.routed, [hosts[2], hosts[3], hosts[5]]);
+    }
+}

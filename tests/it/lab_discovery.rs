@@ -1,0 +1,146 @@
+//! The proof of the discovery engine: `camera-detector scan` inside the lab's detector
+//! namespace, with every lab credential configured (never the right one first), must report
+//! exactly the lab's cameras (lab.json) with the right MAC, ONVIF manufacturer/model, a main
+//! stream (and the sub stream where the camera has one) with codec and size, and the
+//! credential that opens it; not the noise host; and every URL it reports must play in
+//! ffprobe with that credential. The RTSP request budget of the issue (≤ 83, a fifth of the
+//! original's 415 opens) is asserted too: a change that doubles the probing fails here.
+use crate::support::lab::{lab, with_creds, Lab};
+use serde_json::Value;
+
+/// Every lab credential, rotated so that no camera's own pair comes first.
+fn lab_credentials(lab: &Lab) -> Vec<(String, String)> {
+    let mut creds: Vec<(String, String)> = Vec::new();
+    for cam in lab.truth["cameras"].as_array().expect("cameras") {
+        let pairs = cam["rtsp"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(std::iter::once(&cam["onvif"]));
+        for r in pairs {
+            if let (Some(u), Some(p)) = (r["user"].as_str(), r["pass"].as_str()) {
+                let pair = (u.to_string(), p.to_string());
+                if !creds.contains(&pair) {
+                    creds.push(pair);
+                }
+            }
+        }
+    }
+    let half = creds.len() / 2;
+    creds.rotate_left(half);
+    creds
+}
+
+fn scan(lab: &Lab, creds: &[(String, String)]) -> Value {
+    let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
+    let out = lab
+        .detector()
+        .arg("scan")
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("CAMERA_CREDENTIALS", list.join(","))
+        .env("LOG_LEVEL", "WARNING")
+        .output()
+        .expect("run camera-detector scan");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "scan failed: {stderr}");
+    for (_, pass) in creds {
+        assert!(!stderr.contains(pass.as_str()), "a password in the log");
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("JSON from scan ({e}): {text}"))
+}
+
+/// The codec of the lab stream at `url` (path and query matched, credentials ignored).
+fn lab_codec(cam: &Value, url: &str) -> Option<String> {
+    cam["rtsp"].as_array()?.iter().find_map(|r| {
+        let path = r["path"].as_str()?;
+        let base = path.split('?').next()?;
+        url.contains(&format!(":{}{}", r["port"], base))
+            .then(|| {
+                r["codec"]
+                    .as_str()
+                    .map(|c| c.split('+').next().unwrap_or(c).to_string())
+            })
+            .flatten()
+    })
+}
+
+/// Does the lab camera offer a second stream (ONVIF's second URI, or two RTSP paths)?
+fn has_sub(cam: &Value) -> bool {
+    let onvif = cam["onvif"]["stream_uris"].as_array().map_or(0, Vec::len);
+    let rtsp = cam["rtsp"].as_array().map_or(0, Vec::len);
+    onvif >= 2 || rtsp >= 2
+}
+
+#[test]
+fn scan_reports_every_lab_camera_right() {
+    let Some(lab) = lab() else { return };
+    let creds = lab_credentials(&lab);
+    assert_eq!(creds.len(), 6, "{creds:?}");
+    let report = scan(&lab, &creds);
+    eprintln!(
+        "{}",
+        serde_json::to_string_pretty(&report["stats"]).unwrap_or_default()
+    );
+    let cameras = report["cameras"].as_array().expect("cameras");
+    let truth = lab.truth["cameras"].as_array().expect("lab cameras");
+    let mut ips: Vec<&str> = cameras.iter().filter_map(|c| c["ip"].as_str()).collect();
+    ips.sort_unstable();
+    let mut want: Vec<&str> = truth.iter().filter_map(|c| c["ip"].as_str()).collect();
+    want.sort_unstable();
+    assert_eq!(ips, want, "exactly the lab's cameras (noise host excluded)");
+
+    let mut streams = 0;
+    for cam in truth {
+        let ip = cam["ip"].as_str().expect("ip");
+        let got = cameras.iter().find(|c| c["ip"] == ip).expect("reported");
+        let ctx = serde_json::to_string_pretty(got).unwrap_or_default();
+        assert_eq!(got["mac"], cam["mac"], "{ctx}");
+        assert_eq!(
+            got["id"],
+            cam["mac"].as_str().expect("mac").replace(':', ""),
+            "{ctx}"
+        );
+        if cam["onvif"].is_object() {
+            assert_eq!(got["manufacturer"], cam["onvif"]["manufacturer"], "{ctx}");
+            assert_eq!(got["model"], cam["onvif"]["model"], "{ctx}");
+            assert_eq!(got["serial_number"], cam["onvif"]["serial"], "{ctx}");
+        }
+        assert!(got["main"].is_object(), "main stream: {ctx}");
+        assert_eq!(got["sub"].is_object(), has_sub(cam), "sub stream: {ctx}");
+        // The credential it reports opens every URL it reports, as ffprobe sees it.
+        let cred = got["credential_index"].as_u64().map(|i| &creds[i as usize]);
+        for key in ["main", "sub"] {
+            let s = &got[key];
+            if !s.is_object() {
+                continue;
+            }
+            let url = s["url"].as_str().expect("url");
+            assert!(
+                !url.contains('@'),
+                "no credentials in a reported URL: {url}"
+            );
+            if let Some(codec) = lab_codec(cam, url) {
+                assert_eq!(s["codec"], codec.as_str(), "{key} codec: {ctx}");
+            }
+            let auth = cred.map_or(url.to_string(), |(u, p)| with_creds(url, u, p));
+            let transport = s["transport"].as_str().expect("transport");
+            let (codec, w, h) = lab.ffprobe(&auth, transport);
+            assert_eq!(s["codec"], codec.as_str(), "ffprobe codec of {url}: {ctx}");
+            assert_eq!(
+                (s["width"].as_u64(), s["height"].as_u64()),
+                (Some(w), Some(h)),
+                "ffprobe size of {url}: {ctx}"
+            );
+            streams += 1;
+        }
+    }
+    assert!(streams >= 11, "main + sub streams verified: {streams}");
+    let stats = &report["stats"];
+    let requests = stats["rtsp_requests"].as_u64().expect("rtsp_requests");
+    assert!(
+        requests <= 83,
+        "RTSP requests per discovery: {requests} (budget 83)"
+    );
+}
