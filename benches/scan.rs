@@ -207,7 +207,7 @@ fn onlink_empty20_sweep() {
     let after = arp_cache();
     let found = m["open"].contains("10.205.15.200:554");
     println!(
-        "/20 on-link, empty, ARP sweep first ({} hosts, {} silent, {} answered): {} ms in all          (connects {} ms, {} of them); far listener {}; open [{}]{}",
+        "/20 on-link, empty, ARP sweep first ({} hosts, {} silent, {} answered): {} ms in all (connects {} ms, {} of them); far listener {}; open [{}]{}",
         m["hosts"],
         m["silent"],
         m["macs"],

@@ -45,7 +45,7 @@ for i in range(1, runs + 1):
     s = r["stats"]
     cams = r["cameras"]
     streams = sum(1 for c in cams for k in ("main", "sub") if c.get(k))
-    rows.append(dict(wall_s=s["elapsed_ms"] / 1000, cameras=len(cams), streams=streams,
+    rows.append(dict(wall_s=s["elapsed_ms"] / 1000, work_done_s=s["work_done_ms"] / 1000, cameras=len(cams), streams=streams,
                      rtsp_requests=s["rtsp_requests"], failed_logins=s["rtsp_failed_logins"],
                      onvif_requests=s["onvif_requests"], onvif_auth_failures=s["onvif_auth_failures"],
                      scan_ms=s["scan_ms"], connects=s["connects"]))

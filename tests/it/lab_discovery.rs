@@ -32,9 +32,13 @@ fn lab_credentials(lab: &Lab) -> Vec<(String, String)> {
 }
 
 fn scan(lab: &Lab, creds: &[(String, String)]) -> Value {
+    scan_via(lab, creds, &[])
+}
+
+fn scan_via(lab: &Lab, creds: &[(String, String)], wrapper: &[&str]) -> Value {
     let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
     let out = lab
-        .detector()
+        .detector_via(wrapper)
         .arg("scan")
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
@@ -143,4 +147,35 @@ fn scan_reports_every_lab_camera_right() {
         requests <= 83,
         "RTSP requests per discovery: {requests} (budget 83)"
     );
+}
+
+/// Without CAP_NET_RAW there is no ARP sweep: every on-link address is connected to, at the
+/// pace the kernel's neighbour table allows, and the MACs come from the kernel's table.
+/// The same cameras, with the same MACs and streams, must come out.
+#[test]
+fn scan_without_raw_sockets_falls_back_to_paced_connects_and_the_kernel_table() {
+    let Some(lab) = lab() else { return };
+    let creds = lab_credentials(&lab);
+    let drop_raw = ["setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"];
+    let report = scan_via(&lab, &creds, &drop_raw);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("no permission for raw packets"), "{notes}");
+    assert!(notes.contains("paced at"), "{notes}");
+    let stats = &report["stats"];
+    assert_eq!(stats["arp_silent"], 0, "no sweep: {stats}");
+    // Every planned host on both ports (the lab is a /24 minus the detector itself).
+    assert_eq!(
+        stats["connects"].as_u64(),
+        stats["hosts_planned"].as_u64().map(|h| h * 2)
+    );
+    let cameras = report["cameras"].as_array().expect("cameras");
+    for cam in lab.truth["cameras"].as_array().expect("lab cameras") {
+        let got = cameras
+            .iter()
+            .find(|c| c["ip"] == cam["ip"])
+            .unwrap_or_else(|| panic!("{} missing: {report}", cam["ip"]));
+        assert_eq!(got["mac"], cam["mac"], "{got}");
+        assert!(got["main"].is_object(), "{got}");
+    }
+    assert_eq!(cameras.len(), 6);
 }

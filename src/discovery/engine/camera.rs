@@ -136,6 +136,8 @@ pub struct Stats {
     pub onvif_auth_failures: u32,
     pub rtsp_requests: u32,
     pub rtsp_failed_logins: u32,
+    /// When the last ONVIF/RTSP job answered (the rest of the pass is the listen window).
+    pub work_done_ms: u64,
     pub elapsed_ms: u64,
 }
 

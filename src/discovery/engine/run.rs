@@ -36,6 +36,9 @@ pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
         let jobs = match rx.recv_timeout(wake.saturating_duration_since(now)) {
             Ok(finding) => {
                 let now = Instant::now();
+                if matches!(finding, Finding::Onvif(..) | Finding::Rtsp { .. }) {
+                    report.stats.work_done_ms = millis(now - start);
+                }
                 jobs::absorb(finding, settings, &mut hosts, &mut report)
                     .into_iter()
                     .flat_map(|e| plan.on_event(e, now))
@@ -57,8 +60,12 @@ pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
     let (cameras, rejected) = hosts.finish(&macs);
     report.cameras = cameras;
     report.rejected = rejected;
-    report.stats.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    report.stats.elapsed_ms = millis(start.elapsed());
     report
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The pass deadline for a WS-Discovery window and RTSP timeout: generous, only a guard

@@ -52,6 +52,12 @@ impl Lab {
     /// The detector binary inside the detector namespace. The wrapper checks, before the
     /// detector starts, that it really is in that namespace (exit 97 otherwise).
     pub fn detector(&self) -> Command {
+        self.detector_via(&[])
+    }
+
+    /// As [`Lab::detector`], started through `wrapper` (e.g. `setpriv` dropping a
+    /// capability), after the same namespace check.
+    pub fn detector_via(&self, wrapper: &[&str]) -> Command {
         let ns = self.truth["detector"]["ns"]
             .as_str()
             .expect("detector ns")
@@ -59,8 +65,10 @@ impl Lab {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &ns, "sh", "-c"])
             .arg(format!(
-                r#"[ "$(ip netns identify $$)" = "{ns}" ] || {{ echo "not in {ns}" >&2; exit 97; }}; exec "$0" "$@""#
+                r#"[ "$(ip netns identify $$)" = "{ns}" ] || {{ echo "not in {ns}" >&2; exit 97; }}; exec "$@""#
             ))
+            .arg("sh")
+            .args(wrapper)
             .arg(env!("CARGO_BIN_EXE_camera-detector"));
         c
     }
