@@ -50,4 +50,9 @@ say "tests (tls feature: TLS tests + the rest again with the TLS build)"
 cargo nextest run --no-fail-fast --test-threads 6 --features tls -E 'test(tls) | test(service_process)' "$@"
 say "bench smoke (BENCH_QUICK=1: small counts; the numbers in README come from a full run)"
 BENCH_QUICK=1 cargo bench --bench publish
+if [ "$(id -u)" = 0 ]; then
+  say "scan bench smoke (namespaces of its own) and one discovery pass of the lab"
+  BENCH_QUICK=1 cargo bench --bench scan
+  RUNS=1 scripts/bench-discovery.sh
+fi
 say "done in $((SECONDS - T0)) s"

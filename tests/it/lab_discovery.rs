@@ -179,3 +179,55 @@ fn scan_without_raw_sockets_falls_back_to_paced_connects_and_the_kernel_table() 
     }
     assert_eq!(cameras.len(), 6);
 }
+
+/// Bad discovery input is one line naming the culprit and exit 2, before any packet (run
+/// in the lab namespace all the same, so a regression cannot scan a real network).
+#[test]
+fn bad_discovery_settings_exit_2_with_one_line() {
+    let Some(lab) = lab() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = dir.path().join("paths.txt");
+    std::fs::write(&paths, "/ok/path hikvision main\nno-slash\n").expect("write");
+    let paths = paths.to_string_lossy().into_owned();
+    let cases: [(&str, &str, &[&str]); 6] = [
+        (
+            "RTSP_PATHS_FILE",
+            paths.as_str(),
+            &["RTSP_PATHS_FILE", "paths.txt", "line 2"],
+        ),
+        (
+            "RTSP_PATHS_FILE",
+            "/nonexistent/paths",
+            &["RTSP_PATHS_FILE", "/nonexistent/paths"],
+        ),
+        ("SCAN_NETWORKS", "10.0.0/8", &["SCAN_NETWORKS", "10.0.0/8"]),
+        ("RTSP_PORTS", "554,70000", &["RTSP_PORTS", "70000"]),
+        (
+            "SCAN_INTERFACES",
+            "nosuch0",
+            &["SCAN_INTERFACES", "nosuch0"],
+        ),
+        (
+            "CAMERA_CREDENTIALS_FILE",
+            "/nonexistent/creds",
+            &["CAMERA_CREDENTIALS_FILE", "/nonexistent/creds"],
+        ),
+    ];
+    for (var, val, want) in cases {
+        let out = lab
+            .detector()
+            .arg("scan")
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env(var, val)
+            .output()
+            .expect("run scan");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={val}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        for w in want {
+            assert!(err.contains(w), "{var}={val}: {err:?} lacks {w:?}");
+        }
+        assert!(out.stdout.is_empty(), "no report: {var}={val}");
+    }
+}

@@ -75,8 +75,14 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("RTSP_PATHS_FILE: {}: {e}", path.display()))?;
-                paths::parse_paths_file(&text)
-                    .map_err(|e| format!("RTSP_PATHS_FILE: {}: {e}", path.display()))?
+                paths::parse_paths_file(&text).map_err(|e| {
+                    format!(
+                        "RTSP_PATHS_FILE: {}: line {}: {}",
+                        path.display(),
+                        e.line,
+                        e.reason
+                    )
+                })?
             }
         };
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
