@@ -100,6 +100,18 @@ fn options_from_env() -> ScanOptions {
     }
 }
 
+/// The outcome counts of a scan, as `key=value` lines for the parent.
+fn print_counts(r: &scan::ScanReport) {
+    let open: Vec<String> = r.open.iter().map(ToString::to_string).collect();
+    println!("open={}", open.join(","));
+    println!("refused={}", r.refused);
+    println!("timed_out={}", r.timed_out);
+    println!("unreachable={}", r.unreachable);
+    println!("other={}", r.other_errors);
+    println!("peak_in_flight={}", r.peak_in_flight);
+    println!("cap={}", r.in_flight_cap);
+}
+
 fn count_fds() -> u64 {
     std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count() as u64)
 }
@@ -127,19 +139,12 @@ fn child(network: &str) {
     let r = scan::scan(&targets, &opts);
     stop.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let open: Vec<String> = r.open.iter().map(ToString::to_string).collect();
     println!("ns={ns}");
     println!("targets={}", targets.len());
     println!("timeout_ms={}", opts.connect_timeout.as_millis());
     println!("rate={}", opts.rate_per_sec);
     println!("elapsed_ms={}", r.elapsed.as_millis());
-    println!("open={}", open.join(","));
-    println!("refused={}", r.refused);
-    println!("timed_out={}", r.timed_out);
-    println!("unreachable={}", r.unreachable);
-    println!("other={}", r.other_errors);
-    println!("peak_in_flight={}", r.peak_in_flight);
-    println!("cap={}", r.in_flight_cap);
+    print_counts(&r);
     println!("base_fds={base_fds}");
     println!("peak_fds={}", peak.load(Ordering::Relaxed));
     for e in &r.errors {
@@ -163,25 +168,14 @@ fn child_sweep(network: &str) {
     let out = sweep::run(&plan.hosts, &PORTS, &ifaces, &opts);
     let total = t0.elapsed();
     let r = &out.report;
-    let open: Vec<String> = r.open.iter().map(ToString::to_string).collect();
     println!("ns={ns}");
     println!("hosts={}", plan.hosts.len());
     println!("targets={}", r.attempted);
-    println!("timeout_ms={}", opts.connect_timeout.as_millis());
-    println!("rate=auto");
     println!("elapsed_ms={}", total.as_millis());
     println!("connect_ms={}", r.elapsed.as_millis());
     println!("silent={}", out.silent);
     println!("macs={}", out.macs.len());
-    println!("open={}", open.join(","));
-    println!("refused={}", r.refused);
-    println!("timed_out={}", r.timed_out);
-    println!("unreachable={}", r.unreachable);
-    println!("other={}", r.other_errors);
-    println!("peak_in_flight={}", r.peak_in_flight);
-    println!("cap={}", r.in_flight_cap);
-    println!("base_fds=0");
-    println!("peak_fds=n/a");
+    print_counts(r);
     for n in &out.notes {
         println!("note={n}");
     }

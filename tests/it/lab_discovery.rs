@@ -48,10 +48,11 @@ fn scan_via(lab: &Lab, creds: &[(String, String)], wrapper: &[&str]) -> Value {
         .expect("run camera-detector scan");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "scan failed: {stderr}");
+    let text = String::from_utf8_lossy(&out.stdout);
     for (_, pass) in creds {
         assert!(!stderr.contains(pass.as_str()), "a password in the log");
+        assert!(!text.contains(pass.as_str()), "a password in the report");
     }
-    let text = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("JSON from scan ({e}): {text}"))
 }
 

@@ -171,9 +171,14 @@ pub struct Hosts {
 }
 
 impl Hosts {
+    /// The record of `ip` (created if need be), without saying how it was found.
+    pub fn record(&mut self, ip: Ipv4Addr) -> &mut Camera {
+        self.by_ip.entry(ip).or_insert_with(|| Camera::new(ip))
+    }
+
     /// The record of `ip`, created on first sight with `source`.
     pub fn seen(&mut self, ip: Ipv4Addr, source: &'static str) -> &mut Camera {
-        let c = self.by_ip.entry(ip).or_insert_with(|| Camera::new(ip));
+        let c = self.record(ip);
         if !c.sources.contains(&source) {
             c.sources.push(source);
         }

@@ -247,7 +247,7 @@ pub fn absorb(
             vec![Event::MdnsDone]
         }
         Finding::Onvif(ip, result) => {
-            let c = hosts.seen(ip, "wsd");
+            let c = hosts.record(ip);
             let streams = match result {
                 Err(e) => {
                     c.errors.push(e);
@@ -283,7 +283,7 @@ pub fn absorb(
         } => {
             st.rtsp_requests += r.requests;
             st.rtsp_failed_logins += r.failed_logins;
-            let c = hosts.seen(ip, "scan");
+            let c = hosts.record(ip);
             let main = r.main.is_some() || c.main.is_some();
             if c.main.is_none() {
                 c.main = r.main;
@@ -385,9 +385,8 @@ pub fn submit(
                         .and_then(Vendor::from_hint)
                 })
                 .or_else(|| {
-                    kernel_mac(ip)
-                        .and_then(|m| arp::oui_vendor(&m))
-                        .and_then(Vendor::from_hint)
+                    let mac = hosts.macs.get(&ip).copied().or_else(|| kernel_mac(ip))?;
+                    arp::oui_vendor(&mac).and_then(Vendor::from_hint)
                 });
             let hints = Hints {
                 vendor,
