@@ -25,5 +25,6 @@ pub mod config;
 pub mod discovery;
 pub mod logging;
 pub mod publish;
+pub mod registry;
 pub mod service;
 pub mod time;

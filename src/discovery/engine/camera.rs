@@ -36,8 +36,10 @@ pub struct Camera {
     pub main: Option<Playable>,
     pub sub: Option<Playable>,
     pub snapshot_url: Option<String>,
-    /// ONVIF media profiles: (name, token, encoding, width, height).
+    /// ONVIF media profiles.
     pub profiles: Vec<Profile>,
+    /// ONVIF services offered (analytics, events, imaging, media, ptz).
+    pub capabilities: Option<crate::discovery::onvif::client::DeviceCapabilities>,
     /// User name of the credential that worked (the password is never reported).
     pub username: Option<String>,
     /// Its position in the configured credential list.
@@ -71,6 +73,7 @@ impl Camera {
             sub: None,
             snapshot_url: None,
             profiles: Vec::new(),
+            capabilities: None,
             username: None,
             credential_index: None,
             accepts_any_path: false,
@@ -80,13 +83,14 @@ impl Camera {
 }
 
 /// An ONVIF media profile, as reported.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Profile {
     pub name: String,
     pub token: String,
     pub encoding: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    pub framerate: Option<f32>,
     pub stream_url: Option<String>,
 }
 

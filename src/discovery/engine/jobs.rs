@@ -226,6 +226,9 @@ pub fn absorb(
             st.wsd_matches += 1;
             let c = hosts.seen(f.ip, "wsd");
             c.endpoint.get_or_insert(f.endpoint.clone());
+            if c.onvif_url.is_none() {
+                c.onvif_url = f.xaddrs.first().cloned();
+            }
             vec![Event::Wsd(f.ip, f.xaddrs)]
         }
         Finding::WsdDone(err) => {
@@ -328,9 +331,11 @@ fn absorb_device(c: &mut super::camera::Camera, d: &onvif::client::Device, creds
             encoding: p.encoding.clone(),
             width: p.width,
             height: p.height,
+            framerate: p.framerate,
             stream_url: p.stream_uri.clone(),
         })
         .collect();
+    c.capabilities = Some(d.capabilities);
     if let Some(i) = d.credential {
         c.credential_index = Some(i);
         c.username = creds.get(i).map(|k| k.username.clone());
