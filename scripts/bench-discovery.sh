@@ -33,7 +33,7 @@ trap 'rm -rf "$OUT"' EXIT
 for i in $(seq 1 "$RUNS"); do
   # The detector only ever starts inside the lab namespace (checked by the shell it runs in).
   ip netns exec "$NS" sh -c '[ "$(ip netns identify $$)" = "$0" ] || { echo "not in $0" >&2; exit 97; }; exec "$@"' \
-    "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CAMERA_CREDENTIALS="$CREDS" LOG_LEVEL=ERROR "$BIN" scan \
+    "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CAMERA_CREDENTIALS="$CREDS" LOG_LEVEL=ERROR "$BIN" scan --json \
     >"$OUT/run$i.json"
 done
 python3 - "$OUT" "$RUNS" "$PROFILE" <<'PY'

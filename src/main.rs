@@ -8,8 +8,10 @@ camera-detector — finds IP cameras on the LAN and publishes them to MQTT and F
 
 USAGE:
     camera-detector [run]      run the service (configured by environment variables)
-    camera-detector scan       one discovery pass (scan, WS-Discovery, mDNS, ONVIF, RTSP),
-                               print the cameras found as JSON, and exit
+    camera-detector scan [--json] [--networks CIDR,...]
+                               one discovery pass (scan, WS-Discovery, mDNS, ONVIF, RTSP):
+                               a table of the cameras found (--json: the whole report), no
+                               broker needed; progress on stderr; --networks = SCAN_NETWORKS
     camera-detector probe URL  play an rtsp:// URL until its first RTP packet, print JSON;
                                credentials: CAMERA_CREDENTIALS / CAMERA_PASSWORD as the service
     camera-detector --help     this text
@@ -73,9 +75,32 @@ fn probe(url: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// `scan`: one discovery pass, the report as JSON on stdout (no MQTT).
-fn scan() -> ExitCode {
+/// `scan [--json] [--networks CIDR,...]`: one discovery pass (no MQTT).
+fn scan(args: &[&str]) -> ExitCode {
     use camera_detector::discovery::{engine, pool::Pool};
+    let mut json = false;
+    let mut networks: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--json" => json = true,
+            "--networks" => match it.next() {
+                Some(v) => networks = Some((*v).to_owned()),
+                None => {
+                    eprintln!("camera-detector: scan --networks needs a value (CIDR,...)");
+                    return ExitCode::from(2);
+                }
+            },
+            other => {
+                eprintln!("camera-detector: scan: unknown argument {other:?} (try --help)");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(n) = networks {
+        // The same parser and error as the variable it overrides.
+        std::env::set_var("SCAN_NETWORKS", n);
+    }
     let cfg = match load_config() {
         Ok(c) => c,
         Err(code) => return code,
@@ -94,17 +119,26 @@ fn scan() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    log::info!(
+        "scan: {} hosts on ports {:?}, {} workers, listening {:.0} s",
+        settings.hosts.len(),
+        settings.ports,
+        settings.workers,
+        settings.window.as_secs_f64()
+    );
     let report = engine::discover_once(&settings, &pool);
-    match serde_json::to_string_pretty(&report) {
-        Ok(json) => {
-            println!("{json}");
-            ExitCode::SUCCESS
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("camera-detector: report: {e}");
+                return ExitCode::from(1);
+            }
         }
-        Err(e) => {
-            eprintln!("camera-detector: report: {e}");
-            ExitCode::from(1)
-        }
+    } else {
+        print!("{}", engine::table(&report));
     }
+    ExitCode::SUCCESS
 }
 
 fn main() -> ExitCode {
@@ -117,7 +151,7 @@ fn main() -> ExitCode {
     {
         [] | ["run"] => {}
         ["probe", url] => return probe(url),
-        ["scan"] => return scan(),
+        ["scan", rest @ ..] => return scan(rest),
         ["--help" | "-h" | "help"] => {
             println!("{HELP}");
             return ExitCode::SUCCESS;

@@ -39,7 +39,7 @@ fn scan_via(lab: &Lab, creds: &[(String, String)], wrapper: &[&str]) -> Value {
     let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
     let out = lab
         .detector_via(wrapper)
-        .arg("scan")
+        .args(["scan", "--json"])
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("CAMERA_CREDENTIALS", list.join(","))

@@ -156,6 +156,71 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// The report as a plain-text table (one camera per block), for people.
+#[must_use]
+pub fn table(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let stream = |s: &Option<Playable>| {
+        s.as_ref().map_or("-".to_owned(), |p| {
+            let size = match (p.width, p.height) {
+                (Some(w), Some(h)) => format!(" {w}x{h}"),
+                _ => String::new(),
+            };
+            let transport = match p.transport {
+                crate::discovery::rtsp::session::Transport::Tcp => "tcp",
+                crate::discovery::rtsp::session::Transport::Udp => "udp",
+            };
+            format!("{} ({}{size}, {transport})", p.url, p.codec)
+        })
+    };
+    for c in &r.cameras {
+        let what = [&c.manufacturer, &c.model]
+            .iter()
+            .filter_map(|s| s.as_deref())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}",
+            c.id,
+            c.ip,
+            c.mac.as_deref().unwrap_or("-"),
+            if what.is_empty() {
+                c.vendor.as_deref().unwrap_or("-").to_owned()
+            } else {
+                what
+            }
+        );
+        let _ = writeln!(out, "    main  {}", stream(&c.main));
+        let _ = writeln!(out, "    sub   {}", stream(&c.sub));
+        if let Some(u) = &c.username {
+            let _ = writeln!(out, "    user  {u}");
+        }
+    }
+    for x in &r.rejected {
+        let _ = writeln!(
+            out,
+            "not a camera: {} ports {:?}: {}",
+            x.ip,
+            x.open_ports,
+            x.errors.first().map_or("", String::as_str)
+        );
+    }
+    let s = &r.stats;
+    let _ = writeln!(
+        out,
+        "{} cameras in {:.1} s ({} hosts, {} open ports, {} RTSP requests, {} failed logins)",
+        r.cameras.len(),
+        s.elapsed_ms as f64 / 1000.0,
+        s.hosts_planned,
+        s.open_ports,
+        s.rtsp_requests,
+        s.rtsp_failed_logins
+    );
+    out
+}
+
 /// A host that is not reported as a camera, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
@@ -241,6 +306,50 @@ mod tests {
         assert!(sn.starts_with("unknown-sn-"), "{sn}");
         assert_eq!(camera_id(None, Some(" "), None, IP), "unknown-10-0-0-5");
         assert_eq!(camera_id(None, None, None, IP), "unknown-10-0-0-5");
+    }
+
+    #[test]
+    fn table_lists_cameras_streams_and_rejects() {
+        let mut c = Camera::new(IP);
+        c.id = "4419b6000001".into();
+        c.mac = Some("44:19:b6:00:00:01".into());
+        c.manufacturer = Some("IPyCam".into());
+        c.model = Some("DS-2CD-SIM".into());
+        c.username = Some("admin".into());
+        c.main = Some(Playable {
+            url: "rtsp://10.0.0.5:8554/Live_Main".into(),
+            codec: "h264".into(),
+            width: Some(640),
+            height: Some(360),
+            transport: crate::discovery::rtsp::session::Transport::Tcp,
+            requests: 4,
+        });
+        let r = Report {
+            cameras: vec![c],
+            rejected: vec![Rejected {
+                ip: Ipv4Addr::new(10, 0, 0, 7),
+                open_ports: vec![554],
+                errors: vec!["rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response".into()],
+            }],
+            stats: Stats {
+                elapsed_ms: 5100,
+                hosts_planned: 253,
+                open_ports: 8,
+                rtsp_requests: 59,
+                rtsp_failed_logins: 3,
+                ..Stats::default()
+            },
+            notes: Vec::new(),
+        };
+        assert_eq!(
+            table(&r),
+            "4419b6000001  10.0.0.5  44:19:b6:00:00:01  IPyCam DS-2CD-SIM\n\
+             \x20   main  rtsp://10.0.0.5:8554/Live_Main (h264 640x360, tcp)\n\
+             \x20   sub   -\n\
+             \x20   user  admin\n\
+             not a camera: 10.0.0.7 ports [554]: rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response\n\
+             1 cameras in 5.1 s (253 hosts, 8 open ports, 59 RTSP requests, 3 failed logins)\n"
+        );
     }
 
     #[test]

@@ -217,6 +217,14 @@ pub fn absorb(
                 })
                 .collect();
             events.push(Event::ScanDone);
+            log::info!(
+                "scan: {} open ports on {} hosts in {} ms ({} connects, {} silent to ARP)",
+                r.open.len(),
+                st.hosts_planned,
+                st.scan_ms,
+                r.attempted,
+                st.arp_silent
+            );
             events
         }
         Finding::Wsd(f) => {
@@ -286,6 +294,14 @@ pub fn absorb(
         } => {
             st.rtsp_requests += r.requests;
             st.rtsp_failed_logins += r.failed_logins;
+            if let Some(m) = &r.main {
+                log::info!(
+                    "rtsp {ip}:{port}: main {} ({}), sub {}",
+                    m.url,
+                    m.codec,
+                    r.sub.as_ref().map_or("none", |s| s.url.as_str())
+                );
+            }
             let c = hosts.record(ip);
             let main = r.main.is_some() || c.main.is_some();
             if c.main.is_none() {

@@ -13,6 +13,6 @@ pub mod plan;
 pub mod run;
 pub mod sweep;
 
-pub use camera::{Camera, Report, Stats};
+pub use camera::{table, Camera, Report, Stats};
 pub use jobs::Settings;
 pub use run::discover_once;
