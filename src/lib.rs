@@ -16,12 +16,13 @@
 //!                                      reconnect after loss (keepalive runs in paho's C threads)
 //! ```
 //!
-//! This crate owns configuration ([`config`]), logging set-up ([`logging`]) and the MQTT
-//! publisher ([`publish`]). Discovery, the registry and Frigate land in later modules.
+//! This crate owns configuration ([`config`]), logging set-up ([`logging`]), the MQTT
+//! publisher ([`publish`]) and the MQTT contract's payloads ([`contract`]). Discovery, the registry and Frigate land in later modules.
 #![forbid(unsafe_code)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod config;
+pub mod contract;
 pub mod discovery;
 pub mod logging;
 pub mod publish;

@@ -4,13 +4,12 @@
 //! Discovery, the registry and Frigate plug in here as they land; until then the service
 //! reports its health (with the publisher's metrics) and nothing else.
 use crate::config::Config;
-use crate::publish::{self, topics::Topics, Message, MetricsSnapshot, Publisher};
-use crate::time::now_iso8601;
+use crate::contract::health_message;
+use crate::publish::{self, topics::Topics, Publisher};
 use crossbeam_channel::{bounded, select};
-use serde::Serialize;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How long shutdown may take to flush the queue and say goodbye.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(2);
@@ -23,52 +22,6 @@ pub enum ServiceError {
     Signals(#[source] std::io::Error),
     #[error(transparent)]
     Mqtt(#[from] publish::StartError),
-}
-
-#[derive(Serialize)]
-struct HealthStats {
-    total_cameras: usize,
-    online_cameras: usize,
-    streaming_cameras: usize,
-    discovery_interval: u64,
-    mac_tracking_enabled: bool,
-}
-
-#[derive(Serialize)]
-struct Health<'a> {
-    node_id: &'a str,
-    service: &'static str,
-    timestamp: String,
-    status: &'static str,
-    stats: HealthStats,
-    cameras: serde_json::Map<String, serde_json::Value>,
-    mqtt: MetricsSnapshot,
-}
-
-/// The health payload of the contract (`system/camera_detector_health`), plus `mqtt`:
-/// the publisher's counters. `degraded` while messages are being dropped or queued up.
-pub fn health_payload(cfg: &Config, metrics: MetricsSnapshot, timestamp: String) -> Vec<u8> {
-    let status = if metrics.queue_depth as usize >= cfg.mqtt.queue_size / 2 {
-        "degraded"
-    } else {
-        "online"
-    };
-    let h = Health {
-        node_id: &cfg.node_id,
-        service: "camera_detector",
-        timestamp,
-        status,
-        stats: HealthStats {
-            total_cameras: 0,
-            online_cameras: 0,
-            streaming_cameras: 0,
-            discovery_interval: cfg.discovery_interval.as_secs(),
-            mac_tracking_enabled: cfg.mac_tracking_enabled,
-        },
-        cameras: serde_json::Map::new(),
-        mqtt: metrics,
-    };
-    serde_json::to_vec(&h).unwrap_or_default() // plain data: serialisation cannot fail
 }
 
 /// Runs until SIGTERM or SIGINT.
@@ -97,12 +50,15 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
     let handle: Arc<OnceLock<Publisher>> = Arc::new(OnceLock::new());
     let mut settings = publish::Settings::from_config(&cfg);
     {
-        let (cfg, handle, topic) = (cfg.clone(), handle.clone(), topics.health());
+        let (cfg, handle, topics) = (cfg.clone(), handle.clone(), topics.clone());
         settings.on_connect = Some(Arc::new(move || {
             let metrics = handle.get().map(Publisher::metrics).unwrap_or_default();
-            vec![Message::retained(
-                topic.clone(),
-                health_payload(&cfg, metrics, now_iso8601()),
+            vec![health_message(
+                &topics,
+                &cfg,
+                &[],
+                &metrics,
+                SystemTime::now(),
             )]
         }));
     }
@@ -130,8 +86,9 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
             },
             default(wait) => {
                 next_health += cfg.health_report_interval;
-                let payload = health_payload(&cfg, publisher.metrics(), now_iso8601());
-                if let Err(e) = publisher.publish(Message::retained(topics.health(), payload)) {
+                let metrics = publisher.metrics();
+                let health = health_message(&topics, &cfg, &[], &metrics, SystemTime::now());
+                if let Err(e) = publisher.publish(health) {
                     log::warn!("health report not queued: {e}");
                 }
             }

@@ -80,6 +80,9 @@ pub struct Config {
     pub quick_check_interval: Duration,
     /// Never empty; tried in this order.
     pub credentials: Vec<Credential>,
+    /// PUBLISH_CREDENTIALS: put the camera password and `user:password@` RTSP URLs in the
+    /// retained MQTT payloads, as the original did (off by default).
+    pub publish_credentials: bool,
     pub rtsp_port: u16,
     /// The discovery additions (networks, ports, rate, workers, paths file).
     pub discovery: DiscoverySettings,
@@ -191,6 +194,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("SCAN_CONNECT_TIMEOUT_MS", "1500",                        "milliseconds one TCP connect of the port scan may take; clamped to 50..10000"),
     ("DISCOVERY_WORKERS",       "0",                           "probing threads; 0 = min(32, 4 x cores); at most 256"),
     ("RTSP_PATHS_FILE",         "",                            "file of extra RTSP paths, tried before the built-in dictionary (see README)"),
+    ("PUBLISH_CREDENTIALS",     "false",                       "true puts camera passwords and user:password@ RTSP URLs in MQTT payloads, as the original did"),
 ];
 
 /// Variables whose values are never shown in an error or a note.
@@ -265,6 +269,7 @@ impl Config {
 
         let file_credentials = credentials_file(&env, read)?;
         let credentials = camera_credentials(&mut env, file_credentials);
+        let publish_credentials = env.boolean("PUBLISH_CREDENTIALS", false)?;
         let rtsp_port = env.port("RTSP_PORT", 554)?;
         let discovery = discovery::discovery_settings(&mut env, rtsp_port)?;
         let onvif_port = env.port("ONVIF_PORT", 80)?;
@@ -301,6 +306,7 @@ impl Config {
             steady_state_interval,
             quick_check_interval,
             credentials,
+            publish_credentials,
             rtsp_port,
             discovery,
             onvif_port,

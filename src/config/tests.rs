@@ -90,6 +90,7 @@ const BOOLEANS: &[&str] = &[
     "MAC_TRACKING_ENABLED",
     "SMART_DISCOVERY_ENABLED",
     "FRIGATE_UPDATE_ENABLED",
+    "PUBLISH_CREDENTIALS",
 ];
 
 #[test]
@@ -120,6 +121,7 @@ fn empty_environment_gives_the_originals_defaults() {
         c.credentials,
         vec![cred("admin", ""), cred("admin", "admin")]
     );
+    assert!(!c.publish_credentials);
     assert_eq!(c.rtsp_port, 554);
     assert_eq!(c.onvif_port, 80);
     assert_eq!(c.http_port, 80);
@@ -389,6 +391,7 @@ fn booleans_accept_the_usual_spellings() {
                 "MQTT_TLS" => c.mqtt.tls,
                 "MAC_TRACKING_ENABLED" => c.mac_tracking_enabled,
                 "SMART_DISCOVERY_ENABLED" => c.smart_discovery_enabled,
+                "PUBLISH_CREDENTIALS" => c.publish_credentials,
                 _ => c.frigate_update_enabled,
             };
             assert_eq!(got, want, "{var}={text}");
