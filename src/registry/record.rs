@@ -80,9 +80,18 @@ impl CameraRecord {
     pub fn from_discovery(c: &Camera, now: SystemTime, http_port: u16) -> Self {
         let name = match (&c.manufacturer, &c.model) {
             (Some(m), Some(md)) => format!("{m} {md}"),
+            // The original: the last 8 characters of the MAC as its ARP lookup wrote it
+            // (upper case, with colons): `Camera-DD:EE:FF`.
             _ => {
-                let key = c.mac.as_deref().unwrap_or(&c.id).replace(':', "");
-                let tail = &key[key.len().saturating_sub(8)..];
+                let key = c.mac.as_deref().unwrap_or(&c.id).to_uppercase();
+                let tail: String = key
+                    .chars()
+                    .rev()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
                 format!("Camera-{tail}")
             }
         };
@@ -160,4 +169,28 @@ impl CameraRecord {
 #[must_use]
 pub fn profile_key(name: &str) -> String {
     name.trim().to_lowercase().replace(' ', "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_original() {
+        let mut c = Camera::new(Ipv4Addr::new(10, 0, 0, 5));
+        c.id = "4419b6000001".into();
+        c.mac = Some("44:19:b6:00:00:01".into());
+        let now = SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            CameraRecord::from_discovery(&c, now, 80).name,
+            "Camera-00:00:01"
+        );
+        c.manufacturer = Some("Dahua".into());
+        c.model = Some("IPC-HFW".into());
+        let r = CameraRecord::from_discovery(&c, now, 80);
+        assert_eq!(r.name, "Dahua IPC-HFW");
+        assert_eq!(r.http_url.as_deref(), Some("http://10.0.0.5:80"));
+        assert_eq!(r.ip_history, [c.ip]);
+        assert_eq!(profile_key(" Main Stream "), "main_stream");
+    }
 }
