@@ -23,6 +23,7 @@
 
 pub mod config;
 pub mod discovery;
+pub mod frigate;
 pub mod logging;
 pub mod publish;
 pub mod registry;
