@@ -24,6 +24,7 @@
 pub mod config;
 pub mod contract;
 pub mod discovery;
+pub mod frigate;
 pub mod logging;
 pub mod publish;
 pub mod registry;

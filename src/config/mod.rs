@@ -9,7 +9,9 @@ use std::time::Duration;
 use log::LevelFilter;
 
 mod discovery;
+mod frigate;
 pub use discovery::{auto_workers, DiscoverySettings};
+pub use frigate::FrigateSettings;
 
 /// A password. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way to the text.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,6 +96,8 @@ pub struct Config {
     pub frigate_config_path: PathBuf,
     pub frigate_update_enabled: bool,
     pub frigate_reload_topic: String,
+    /// The Frigate additions (broker host for Frigate, password placeholders, detector, model).
+    pub frigate: FrigateSettings,
     pub log_level: LevelFilter,
     /// One human line per value that was clamped or otherwise worth telling the operator
     /// about, e.g. `MQTT_PORT=70000 clamped to 65535`. Never contains a secret.
@@ -134,6 +138,13 @@ pub enum ConfigError {
     },
     #[error("MQTT_PASSWORD: \"***\" is set but MQTT_USERNAME is empty; set MQTT_USERNAME too")]
     PasswordWithoutUsername,
+    /// A value outside the small set of forms a variable takes.
+    #[error("{var}: {value:?} is not {expected}")]
+    BadValue {
+        var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     /// A list variable with an item that does not parse (`detail` names the item).
     #[error("{var}: {detail}")]
     BadList { var: &'static str, detail: String },
@@ -195,6 +206,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("DISCOVERY_WORKERS",       "0",                           "probing threads; 0 = min(32, 4 x cores); at most 256"),
     ("RTSP_PATHS_FILE",         "",                            "file of extra RTSP paths, tried before the built-in dictionary (see README)"),
     ("PUBLISH_CREDENTIALS",     "false",                       "true puts camera passwords and user:password@ RTSP URLs in MQTT payloads, as the original did"),
+    ("FRIGATE_MQTT_HOST",       "",                            "broker host name as Frigate reaches it; empty = MQTT_BROKER"),
+    ("FRIGATE_RTSP_PASSWORD_ENV", "false",                     "true writes {FRIGATE_RTSP_PASSWORD} and {FRIGATE_MQTT_PASSWORD} instead of the passwords (set them in Frigate's environment)"),
+    ("FRIGATE_DETECTOR",        "cpu",                         "Frigate detector: cpu, edgetpu or edgetpu:DEVICE (usb, pci, usb:1, ...)"),
+    ("FRIGATE_MODEL_PATH",      "",                            "custom detection model for Frigate (fire and smoke need one, see README); empty = Frigate's own"),
+    ("FRIGATE_LABELMAP_PATH",   "",                            "label map of the custom model (must name fire and smoke)"),
+    ("FRIGATE_MODEL_SIZE",      "",                            "model input WIDTHxHEIGHT, e.g. 640x640; empty = Frigate's default (320x320)"),
 ];
 
 /// Variables whose values are never shown in an error or a note.
@@ -288,6 +305,7 @@ impl Config {
             .text("FRIGATE_RELOAD_TOPIC")
             .unwrap_or_else(|| "frigate/config/reload".to_owned());
         check_topic_part("FRIGATE_RELOAD_TOPIC", &frigate_reload_topic)?;
+        let frigate = frigate::frigate_settings(&env, &mqtt.broker)?;
 
         let log_level = match env.text("LOG_LEVEL") {
             None => LevelFilter::Info,
@@ -317,6 +335,7 @@ impl Config {
             frigate_config_path,
             frigate_update_enabled,
             frigate_reload_topic,
+            frigate,
             log_level,
             notes: env.notes,
         })
