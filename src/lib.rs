@@ -16,8 +16,10 @@
 //!                                      reconnect after loss (keepalive runs in paho's C threads)
 //! ```
 //!
-//! This crate owns configuration ([`config`]), logging set-up ([`logging`]) and the MQTT
-//! publisher ([`publish`]). Discovery, the registry and Frigate land in later modules.
+//! This crate owns configuration ([`config`]), logging set-up ([`logging`]), the MQTT
+//! publisher ([`publish`]), discovery ([`discovery`]), the camera registry and its status
+//! rules ([`registry`], pure) and the smart-discovery/health clock ([`scheduler`], pure).
+//! Frigate lands in a later module.
 #![forbid(unsafe_code)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
@@ -26,5 +28,6 @@ pub mod discovery;
 pub mod logging;
 pub mod publish;
 pub mod registry;
+pub mod scheduler;
 pub mod service;
 pub mod time;
