@@ -17,7 +17,10 @@
 //! ```
 //!
 //! This crate owns configuration ([`config`]), logging set-up ([`logging`]), the MQTT
-//! publisher ([`publish`]) and the MQTT contract's payloads ([`contract`]). Discovery, the registry and Frigate land in later modules.
+//! publisher ([`publish`]), discovery ([`discovery`]), the camera registry and its status
+//! rules ([`registry`], pure), the smart-discovery/health clock ([`scheduler`], pure), the
+//! MQTT contract's payloads ([`contract`]) and the Frigate config ([`frigate`]). The service
+//! thread that joins them comes next.
 #![forbid(unsafe_code)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
@@ -28,5 +31,6 @@ pub mod frigate;
 pub mod logging;
 pub mod publish;
 pub mod registry;
+pub mod scheduler;
 pub mod service;
 pub mod time;

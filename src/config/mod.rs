@@ -93,6 +93,8 @@ pub struct Config {
     pub health_check_interval: Duration,
     pub health_report_interval: Duration,
     pub offline_threshold: Duration,
+    /// CAMERA_REMOVE_AFTER: an offline camera unseen this long is forgotten; `None` = never.
+    pub camera_remove_after: Option<Duration>,
     pub frigate_config_path: PathBuf,
     pub frigate_update_enabled: bool,
     pub frigate_reload_topic: String,
@@ -174,7 +176,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("SMART_DISCOVERY_ENABLED", "true",                        "back off to steady-state scanning once the camera count is stable"),
     ("INITIAL_DISCOVERY_COUNT", "3",                           "aggressive full scans at start"),
     ("STEADY_STATE_INTERVAL",   "1800",                        "seconds between full scans in steady state; at least 300"),
-    ("QUICK_CHECK_INTERVAL",    "60",                          "seconds between quick checks of known cameras in steady state; at least 30"),
+    ("QUICK_CHECK_INTERVAL",    "60",                          "seconds between TCP checks of known cameras, in every phase; at least 30 (shortened to OFFLINE_THRESHOLD/3 when longer)"),
     ("CAMERA_USERNAME",         "admin",                       "camera user name; used only together with CAMERA_PASSWORD"),
     ("CAMERA_PASSWORD",         "",                            "if set, ONLY CAMERA_USERNAME/CAMERA_PASSWORD is tried"),
     ("CAMERA_CREDENTIALS",      "",                            "user:pass,user:pass tried in order; if none usable: admin: and admin:admin"),
@@ -204,6 +206,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("SCAN_RATE",               "0",                           "TCP connects started per second by the port scan; 0 = automatic (ARP sweep first, see README)"),
     ("SCAN_CONNECT_TIMEOUT_MS", "1500",                        "milliseconds one TCP connect of the port scan may take; clamped to 50..10000"),
     ("DISCOVERY_WORKERS",       "0",                           "probing threads; 0 = min(32, 4 x cores); at most 256"),
+    ("CAMERA_REMOVE_AFTER",     "0",                           "seconds unseen before an offline camera is forgotten (retained discovery cleared); 0 = never; else at least 3600"),
     ("RTSP_PATHS_FILE",         "",                            "file of extra RTSP paths, tried before the built-in dictionary (see README)"),
     ("PUBLISH_CREDENTIALS",     "false",                       "true puts camera passwords and user:password@ RTSP URLs in MQTT payloads, as the original did"),
     ("FRIGATE_MQTT_HOST",       "",                            "broker host name as Frigate reaches it; empty = MQTT_BROKER"),
@@ -223,6 +226,9 @@ pub type ReadFile<'a> = &'a dyn Fn(&std::path::Path) -> std::io::Result<String>;
 /// Upper bound for durations the original leaves unbounded: 365 days. Anything larger is a
 /// typo, and would overflow `Instant` arithmetic downstream.
 const MAX_SECONDS: u64 = 365 * 24 * 60 * 60;
+
+/// The shortest CAMERA_REMOVE_AFTER other than 0 (never): an hour.
+const MIN_REMOVE_AFTER: Duration = Duration::from_secs(3600);
 
 const FALLBACK_NODE_ID: &str = "camera-detector";
 
@@ -295,6 +301,18 @@ impl Config {
         let health_check_interval = env.seconds("HEALTH_CHECK_INTERVAL", 60, 10, MAX_SECONDS)?;
         let health_report_interval = env.seconds("HEALTH_REPORT_INTERVAL", 60, 5, MAX_SECONDS)?;
         let offline_threshold = env.seconds("OFFLINE_THRESHOLD", 180, 60, MAX_SECONDS)?;
+        let camera_remove_after = match env.seconds("CAMERA_REMOVE_AFTER", 0, 0, MAX_SECONDS)? {
+            d if d.is_zero() => None,
+            d if d < MIN_REMOVE_AFTER => {
+                env.notes.push(format!(
+                    "CAMERA_REMOVE_AFTER={} clamped to {}",
+                    d.as_secs(),
+                    MIN_REMOVE_AFTER.as_secs()
+                ));
+                Some(MIN_REMOVE_AFTER)
+            }
+            d => Some(d),
+        };
 
         let frigate_config_path = PathBuf::from(
             env.text("FRIGATE_CONFIG_PATH")
@@ -332,6 +350,7 @@ impl Config {
             health_check_interval,
             health_report_interval,
             offline_threshold,
+            camera_remove_after,
             frigate_config_path,
             frigate_update_enabled,
             frigate_reload_topic,

@@ -722,3 +722,24 @@ fn errors_never_show_a_secret_value() {
     assert_eq!(e, ConfigError::PasswordWithoutUsername);
     assert!(!format!("{e} {e:?}").contains("pw-"));
 }
+
+#[test]
+fn camera_remove_after_is_never_by_default_zero_or_at_least_an_hour() {
+    let c = ok(&[]);
+    assert_eq!(c.camera_remove_after, None);
+    assert!(c.notes.is_empty());
+    assert_eq!(
+        ok(&[("CAMERA_REMOVE_AFTER", "0")]).camera_remove_after,
+        None
+    );
+    let c = ok(&[("CAMERA_REMOVE_AFTER", "86400")]);
+    assert_eq!(c.camera_remove_after, Some(secs(86400)));
+    assert!(c.notes.is_empty());
+    let c = ok(&[("CAMERA_REMOVE_AFTER", "60")]);
+    assert_eq!(c.camera_remove_after, Some(secs(3600)));
+    assert_eq!(c.notes, ["CAMERA_REMOVE_AFTER=60 clamped to 3600"]);
+    assert_eq!(
+        err(&[("CAMERA_REMOVE_AFTER", "1d")]).to_string(),
+        "CAMERA_REMOVE_AFTER: \"1d\" is not a whole number"
+    );
+}

@@ -78,23 +78,11 @@ impl CameraRecord {
     /// A record from one discovery finding, first seen at `now`; `http_port` for `http_url`.
     #[must_use]
     pub fn from_discovery(c: &Camera, now: SystemTime, http_port: u16) -> Self {
-        let name = match (&c.manufacturer, &c.model) {
-            (Some(m), Some(md)) => format!("{m} {md}"),
-            // The original: the last 8 characters of the MAC as its ARP lookup wrote it
-            // (upper case, with colons): `Camera-DD:EE:FF`.
-            _ => {
-                let key = c.mac.as_deref().unwrap_or(&c.id).to_uppercase();
-                let tail: String = key
-                    .chars()
-                    .rev()
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                format!("Camera-{tail}")
-            }
-        };
+        let name = default_name(
+            c.manufacturer.as_deref(),
+            c.model.as_deref(),
+            c.mac.as_deref().unwrap_or(&c.id),
+        );
         let stream = |p: &Option<crate::discovery::rtsp::session::Playable>| {
             p.as_ref().map(|p| StreamInfo {
                 url: p.url.clone(),
@@ -163,6 +151,85 @@ impl CameraRecord {
             last_validated: Some(now),
         }
     }
+}
+
+/// How many addresses [`CameraRecord::ip_history`] keeps (the oldest are dropped).
+pub const IP_HISTORY_MAX: usize = 10;
+
+impl CameraRecord {
+    /// Moves the camera to `ip`: `ip_history` gets `ip` last (an address the camera had
+    /// before moves to the end instead of appearing twice; at most [`IP_HISTORY_MAX`]), and
+    /// every URL that pointed at the old address (RTSP, ONVIF, HTTP) now points at `ip`.
+    /// Returns the old address, or `None` when `ip` is the current one.
+    pub fn move_to(&mut self, ip: Ipv4Addr) -> Option<Ipv4Addr> {
+        let old = self.ip;
+        if old == ip {
+            return None;
+        }
+        self.ip = ip;
+        self.ip_history.retain(|h| *h != ip);
+        self.ip_history.push(ip);
+        let excess = self.ip_history.len().saturating_sub(IP_HISTORY_MAX);
+        self.ip_history.drain(..excess);
+        let re = |u: &mut String| *u = rehost(u, old, ip);
+        self.rtsp_urls.values_mut().for_each(re);
+        for s in [&mut self.main, &mut self.sub].into_iter().flatten() {
+            re(&mut s.url);
+        }
+        self.onvif_url.iter_mut().for_each(re);
+        self.http_url.iter_mut().for_each(re);
+        Some(old)
+    }
+
+    /// The URL health checks play: the verified main stream, else the original's primary
+    /// (the first of the keys main, mainstream, high, profile_1, else the first URL).
+    #[must_use]
+    pub fn primary_url(&self) -> Option<&str> {
+        if let Some(m) = &self.main {
+            return Some(&m.url);
+        }
+        ["main", "mainstream", "high", "profile_1"]
+            .iter()
+            .find_map(|k| self.rtsp_urls.get(*k))
+            .or_else(|| self.rtsp_urls.values().next())
+            .map(String::as_str)
+    }
+}
+
+/// The original's name of a camera: `{manufacturer} {model}` when ONVIF told both, else
+/// `Camera-{last 8 characters of key}` (`key`: the MAC, or the id; `:` are dropped).
+#[must_use]
+pub fn default_name(manufacturer: Option<&str>, model: Option<&str>, key: &str) -> String {
+    match (manufacturer, model) {
+        (Some(m), Some(md)) => format!("{m} {md}"),
+        // The original: the last 8 characters of the MAC as its ARP lookup wrote it (upper
+        // case, with colons): `Camera-DD:EE:FF`.
+        _ => {
+            let key = key.to_uppercase();
+            let tail: Vec<char> = key.chars().rev().take(8).collect();
+            format!("Camera-{}", tail.into_iter().rev().collect::<String>())
+        }
+    }
+}
+
+/// `url` with its host replaced by `to` when the host is `from` (scheme, user info, port,
+/// path and query kept); any other URL unchanged.
+#[must_use]
+pub fn rehost(url: &str, from: Ipv4Addr, to: Ipv4Addr) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[start..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+    let host_port = &authority[host_start..];
+    let host_end = host_port.find(':').unwrap_or(host_port.len());
+    if host_port[..host_end] != from.to_string() {
+        return url.to_owned();
+    }
+    let at = start + host_start;
+    format!("{}{to}{}", &url[..at], &url[at + host_end..])
 }
 
 /// The original's profile key: the ONVIF profile name lower-cased, spaces as `_`.
