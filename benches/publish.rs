@@ -156,9 +156,12 @@ fn one_round_trip_per_message(port: u16, n: u64) -> f64 {
 }
 
 /// Starts the real binary against the broker and reads its footprint once it is idle.
+/// Discovery is off: this runs in the machine's own namespace (the discovery footprint is
+/// measured in the lab by the release issue's scripts).
 fn idle_footprint(port: u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_camera-detector"))
         .env_clear()
+        .env("DISCOVERY_ENABLED", "false")
         .env("MQTT_BROKER", "127.0.0.1")
         .env("MQTT_PORT", port.to_string())
         .env("BALENA_DEVICE_UUID", "bench-idle")

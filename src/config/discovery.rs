@@ -10,6 +10,8 @@ use std::time::Duration;
 /// How discovery looks for cameras.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscoverySettings {
+    /// DISCOVERY_ENABLED: false runs the service without discovery (MQTT health only).
+    pub enabled: bool,
     /// SCAN_NETWORKS: when not empty, these replace the interfaces' own networks.
     pub networks: Vec<Cidr>,
     /// SCAN_EXCLUDE: never scanned, probed or contacted.
@@ -56,6 +58,7 @@ pub(super) fn discovery_settings<F: Fn(&str) -> Option<String>>(
             }),
         }
     };
+    let enabled = env.boolean("DISCOVERY_ENABLED", true)?;
     let networks = cidrs(env, "SCAN_NETWORKS")?;
     let exclude = cidrs(env, "SCAN_EXCLUDE")?;
 
@@ -109,6 +112,7 @@ pub(super) fn discovery_settings<F: Fn(&str) -> Option<String>>(
     let paths_file = env.text("RTSP_PATHS_FILE").map(PathBuf::from);
 
     Ok(DiscoverySettings {
+        enabled,
         networks,
         exclude,
         interfaces,
@@ -205,6 +209,8 @@ mod tests {
         assert_eq!(s.scan_rate, 0);
         assert_eq!(s.scan_connect_timeout, Duration::from_millis(1500));
         assert_eq!(s.workers, 0);
+        assert!(s.enabled);
+        assert!(!d(&[("DISCOVERY_ENABLED", "false")]).enabled);
         assert_eq!(s.paths_file, None);
         assert_eq!(auto_workers(1), 4);
         assert_eq!(auto_workers(0), 4);

@@ -242,6 +242,18 @@ pub fn removal_message(topics: &Topics, camera_id: &str) -> Message {
     message(Kind::Removal, topics.discovery(camera_id), Vec::new())
 }
 
+/// The retained Frigate config (`json`: [`crate::frigate::render_json`], serialized).
+#[must_use]
+pub fn frigate_config_message(topics: &Topics, json: Vec<u8>) -> Message {
+    message(Kind::FrigateConfig, topics.frigate_config(), json)
+}
+
+/// The empty reload trigger on FRIGATE_RELOAD_TOPIC (with the prefix, as every topic).
+#[must_use]
+pub fn frigate_reload_message(topics: &Topics, reload_topic: &str) -> Message {
+    message(Kind::FrigateReload, topics.full(reload_topic), Vec::new())
+}
+
 /// The retained health report ([`health_payload`]).
 #[must_use]
 pub fn health_message<'a>(

@@ -58,6 +58,14 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// Stops taking jobs without waiting for the running ones (they end with the process).
+    pub fn detach(mut self) {
+        self.tx = None;
+        self.workers.clear();
+    }
+}
+
 impl Drop for Pool {
     fn drop(&mut self) {
         self.tx = None;

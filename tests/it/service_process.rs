@@ -5,9 +5,12 @@ use crate::support::common::eventually;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The binary in this (the machine's own) namespace: discovery off, so it sends nothing but
+/// MQTT to the loopback broker.
 fn detector(broker_port: u16, node: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_camera-detector"))
         .env_clear()
+        .env("DISCOVERY_ENABLED", "false")
         .env("MQTT_BROKER", "127.0.0.1")
         .env("MQTT_PORT", broker_port.to_string())
         .env("BALENA_DEVICE_UUID", node)

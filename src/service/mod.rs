@@ -1,12 +1,15 @@
-//! The service's lifecycle: signals, the MQTT publisher, the periodic health report, and
-//! an orderly shutdown (flush within 2 s, offline message, clean disconnect).
-//!
-//! Discovery, the registry and Frigate plug in here as they land; until then the service
-//! reports its health (with the publisher's metrics) and nothing else.
+//! The service's lifecycle: signals, the MQTT publisher, the periodic health report, the
+//! camera side ([`cameras`]: registry, scheduler, discovery, health checks, Frigate) on this
+//! thread, and an orderly shutdown (every camera offline, flush within 2 s, offline
+//! message, clean disconnect).
+pub mod cameras;
+
 use crate::config::Config;
 use crate::contract::health_message;
 use crate::publish::{self, topics::Topics, Publisher};
+use crate::registry::CameraRecord;
 use crossbeam_channel::{bounded, select};
+use parking_lot::Mutex;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -22,6 +25,8 @@ pub enum ServiceError {
     Signals(#[source] std::io::Error),
     #[error(transparent)]
     Mqtt(#[from] publish::StartError),
+    #[error("cannot start the discovery workers: {0}")]
+    Workers(#[source] std::io::Error),
 }
 
 /// Runs until SIGTERM or SIGINT.
@@ -48,15 +53,18 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
     let topics = Topics::new(&cfg.mqtt.topic_prefix);
     let cfg = Arc::new(cfg);
     let handle: Arc<OnceLock<Publisher>> = Arc::new(OnceLock::new());
+    let snapshot: Arc<Mutex<Vec<CameraRecord>>> = Arc::default();
     let mut settings = publish::Settings::from_config(&cfg);
     {
         let (cfg, handle, topics) = (cfg.clone(), handle.clone(), topics.clone());
+        let snapshot = snapshot.clone();
         settings.on_connect = Some(Arc::new(move || {
             let metrics = handle.get().map(Publisher::metrics).unwrap_or_default();
+            let cams = snapshot.lock().clone();
             vec![health_message(
                 &topics,
                 &cfg,
-                &[],
+                &cams,
                 &metrics,
                 SystemTime::now(),
             )]
@@ -71,29 +79,51 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
     let mqtt = publish::start(settings)?;
     let publisher = mqtt.publisher();
     let _ = handle.set(publisher.clone());
+    let (mut cams, events) =
+        match cameras::Cameras::new(cfg.clone(), publisher.clone(), snapshot.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                mqtt.shutdown(SHUTDOWN_DEADLINE);
+                return Err(ServiceError::Workers(e));
+            }
+        };
 
     let mut next_health = Instant::now() + cfg.health_report_interval;
     loop {
-        let wait = next_health.saturating_duration_since(Instant::now());
+        let next_camera_work = cams.poll();
+        let wake = next_health.min(next_camera_work);
+        let wait = wake.saturating_duration_since(Instant::now());
         select! {
             recv(sig_rx) -> s => match s {
-                Ok(SIGHUP) => log::info!("SIGHUP: rescan requested"),
+                Ok(SIGHUP) => {
+                    log::info!("SIGHUP: rescan requested");
+                    cams.rescan();
+                }
                 Ok(s) => {
                     log::info!("signal {s}: shutting down");
                     break;
                 }
                 Err(_) => break,
             },
-            default(wait) => {
-                next_health += cfg.health_report_interval;
-                let metrics = publisher.metrics();
-                let health = health_message(&topics, &cfg, &[], &metrics, SystemTime::now());
-                if let Err(e) = publisher.publish(health) {
-                    log::warn!("health report not queued: {e}");
+            recv(events) -> ev => {
+                if let Ok(ev) = ev {
+                    cams.on_event(ev);
                 }
+            }
+            default(wait) => {}
+        }
+        if Instant::now() >= next_health {
+            next_health += cfg.health_report_interval;
+            let metrics = publisher.metrics();
+            let list = snapshot.lock().clone();
+            let health = health_message(&topics, &cfg, &list, &metrics, SystemTime::now());
+            if let Err(e) = publisher.publish(health) {
+                log::warn!("health report not queued: {e}");
             }
         }
     }
+    // Every camera offline (status + record), queued before the publisher's own goodbye.
+    cams.shutdown();
     let report = mqtt.shutdown(SHUTDOWN_DEADLINE);
     log::info!(
         "stopped: offline message {}, {} message(s) unsent",

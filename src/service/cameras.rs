@@ -1,0 +1,401 @@
+//! The camera side of the service, run by the service's main thread, which alone owns the
+//! [`Registry`] and the [`Scheduler`]: it turns scheduler actions into work on other threads
+//! (a discovery pass on its own thread, quick checks, stream validations and ARP on the
+//! worker pool), applies the findings that come back over one channel, and publishes what
+//! changed (retained discovery, status events, removals, the Frigate config). Nothing here
+//! blocks on the network.
+use crate::config::Config;
+use crate::contract::{self, Publishing};
+use crate::discovery::engine::{self, plan::url_port, Report};
+use crate::discovery::rtsp::session::{self, Timeouts};
+use crate::discovery::{arping, net, pool::Pool, scan};
+use crate::frigate::{self, FrigateOptions};
+use crate::publish::{topics::Topics, Message, Publisher};
+use crate::registry::{self, CameraRecord, Change, Finding, Now, Registry, StreamInfo};
+use crate::scheduler::{self, Action, Scheduler};
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// What threads and jobs send back to the camera owner.
+#[derive(Debug)]
+pub enum Event {
+    /// A discovery pass ended.
+    Pass(Box<Report>),
+    /// A registry finding (quick check, validation, ARP sighting).
+    Finding(Finding),
+}
+
+/// The registry, the scheduler and what they need to act.
+pub struct Cameras {
+    cfg: Arc<Config>,
+    topics: Topics,
+    publisher: Publisher,
+    registry: Registry,
+    scheduler: Scheduler,
+    pool: Arc<Pool>,
+    tx: Sender<Event>,
+    scanning: bool,
+    networks: Vec<scan::Cidr>,
+    frigate: FrigateOptions,
+    last_frigate: Option<String>,
+    /// The cameras as last published, for the health report (read by the publisher's
+    /// on-connect hook on its own thread).
+    pub snapshot: Arc<Mutex<Vec<CameraRecord>>>,
+}
+
+fn now() -> Now {
+    Now {
+        mono: Instant::now(),
+        wall: SystemTime::now(),
+    }
+}
+
+impl Cameras {
+    /// The camera side for `cfg`, publishing through `publisher`; findings come back on the
+    /// receiver returned alongside.
+    ///
+    /// # Errors
+    /// When the worker threads cannot start.
+    pub fn new(
+        cfg: Arc<Config>,
+        publisher: Publisher,
+        snapshot: Arc<Mutex<Vec<CameraRecord>>>,
+    ) -> std::io::Result<(Self, Receiver<Event>)> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let workers = match cfg.discovery.workers {
+            0 => crate::config::auto_workers(cores),
+            n => n,
+        };
+        let pool = Arc::new(Pool::new(workers)?);
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let cams = Cameras {
+            topics: Topics::new(&cfg.mqtt.topic_prefix),
+            publisher,
+            registry: Registry::new(registry::Settings::from_config(&cfg)),
+            scheduler: Scheduler::new(scheduler::Settings::from_config(&cfg), Instant::now()),
+            pool,
+            tx,
+            scanning: false,
+            networks: current_networks(&cfg),
+            frigate: FrigateOptions::from_config(&cfg),
+            last_frigate: None,
+            snapshot,
+            cfg,
+        };
+        Ok((cams, rx))
+    }
+
+    /// Runs the actions that are due; returns when to call again. With DISCOVERY_ENABLED=false
+    /// there is never anything to do.
+    pub fn poll(&mut self) -> Instant {
+        if !self.cfg.discovery.enabled {
+            return Instant::now() + Duration::from_secs(3600);
+        }
+        let (actions, next) = self.scheduler.poll(Instant::now());
+        for a in actions {
+            self.act(a);
+        }
+        next
+    }
+
+    /// SIGHUP: a full scan now.
+    pub fn rescan(&mut self) {
+        self.scheduler.on_rescan_request(Instant::now());
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::FullScan { skip_known } => self.start_pass(skip_known),
+            Action::QuickCheck => {
+                for t in self.registry.quick_check_targets() {
+                    let port = self
+                        .registry
+                        .get(&t.id)
+                        .and_then(CameraRecord::primary_url)
+                        .and_then(url_port)
+                        .unwrap_or(554);
+                    let (tx, timeout) = (self.tx.clone(), self.cfg.discovery.scan_connect_timeout);
+                    self.pool.submit(move || {
+                        let addr = SocketAddr::from((t.ip, port));
+                        let reachable = TcpStream::connect_timeout(&addr, timeout).is_ok();
+                        let _ = tx.send(Event::Finding(Finding::QuickCheck {
+                            id: t.id,
+                            ip: t.ip,
+                            reachable,
+                        }));
+                    });
+                }
+            }
+            Action::HealthTick => {
+                let now = now();
+                let changes = self.registry.tick(now);
+                for r in self.registry.rediscoveries(&changes) {
+                    self.find_mac(r.mac, r.last_ip);
+                }
+                self.publish(&changes);
+                for v in self.registry.validations_due(now) {
+                    let cred = v
+                        .credential_index
+                        .and_then(|i| self.cfg.credentials.get(i))
+                        .map(|c| (c.username.clone(), c.password.expose().to_owned()));
+                    let t = Timeouts {
+                        connect: self.cfg.rtsp_timeout.min(Duration::from_secs(3)),
+                        phase: self.cfg.rtsp_timeout,
+                    };
+                    let tx = self.tx.clone();
+                    self.pool.submit(move || {
+                        let c = cred.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
+                        let stream = match session::probe(&v.url, c, &t) {
+                            Ok(p) => Some(StreamInfo {
+                                url: p.url,
+                                codec: p.codec,
+                                width: p.width,
+                                height: p.height,
+                            }),
+                            Err(e) => {
+                                log::info!("validation of {}: {e}", v.id);
+                                None
+                            }
+                        };
+                        let _ = tx.send(Event::Finding(Finding::Validated {
+                            id: v.id,
+                            ip: v.ip,
+                            stream,
+                        }));
+                    });
+                }
+            }
+            Action::CheckNetworks => {
+                let now_nets = current_networks(&self.cfg);
+                if now_nets != self.networks {
+                    log::info!("local networks changed: {:?} → {now_nets:?}", self.networks);
+                    self.networks = now_nets;
+                    self.scheduler.on_networks_changed(Instant::now());
+                }
+            }
+            Action::MacRefresh => {
+                let ips = self.registry.known_ips();
+                if !ips.is_empty() {
+                    self.arp_sightings(ips);
+                }
+            }
+        }
+    }
+
+    /// Starts a discovery pass on its own thread unless one runs.
+    fn start_pass(&mut self, skip_known: bool) {
+        if self.scanning {
+            return;
+        }
+        let mut settings = match engine::Settings::from_config(&self.cfg) {
+            Ok(s) => s,
+            Err(e) => {
+                log::warn!("discovery not started: {e}");
+                self.scheduler
+                    .on_scan_done(self.registry.len(), Instant::now());
+                return;
+            }
+        };
+        if skip_known {
+            let known = self.registry.known_ips();
+            settings.hosts.retain(|h| !known.contains(h));
+        }
+        self.scanning = true;
+        let (tx, pool) = (self.tx.clone(), self.pool.clone());
+        let settings = Arc::new(settings);
+        let spawned = std::thread::Builder::new()
+            .name("discovery".into())
+            .stack_size(crate::discovery::pool::WORKER_STACK)
+            .spawn(move || {
+                let report = engine::discover_once(&settings, &pool);
+                let _ = tx.send(Event::Pass(Box::new(report)));
+            });
+        if let Err(e) = spawned {
+            log::error!("discovery thread: {e}");
+            self.scanning = false;
+        }
+    }
+
+    /// Applies one event and publishes what changed.
+    pub fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Pass(report) => {
+                self.scanning = false;
+                let now = now();
+                let mut changes = Vec::new();
+                for c in &report.cameras {
+                    let rec = CameraRecord::from_discovery(c, now.wall, self.cfg.http_port);
+                    changes.extend(self.registry.apply(Finding::Discovered(Box::new(rec)), now));
+                }
+                log::info!(
+                    "discovery: {} cameras in {:.1} s ({} known)",
+                    report.cameras.len(),
+                    report.stats.elapsed_ms as f64 / 1000.0,
+                    self.registry.len()
+                );
+                for n in &report.notes {
+                    log::info!("discovery: {n}");
+                }
+                self.publish(&changes);
+                self.scheduler
+                    .on_scan_done(self.registry.len(), Instant::now());
+                self.update_frigate();
+            }
+            Event::Finding(f) => {
+                let changes = self.registry.apply(f, now());
+                self.publish(&changes);
+            }
+        }
+    }
+
+    /// Every camera offline (shutdown): the status events and records. The workers are
+    /// left to finish on their own (a validation may take RTSP_TIMEOUT; exit must not wait).
+    pub fn shutdown(mut self) {
+        let changes = self.registry.shutdown();
+        self.publish(&changes);
+        if let Ok(pool) = Arc::try_unwrap(self.pool) {
+            pool.detach();
+        }
+    }
+
+    fn publish(&mut self, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
+        }
+        let p = Publishing::from_config(&self.cfg);
+        let wall = SystemTime::now();
+        for ch in changes {
+            let msg = match ch {
+                Change::New(id) | Change::Updated(id) => self
+                    .registry
+                    .get(id)
+                    .map(|r| contract::discovery_message(&self.topics, r, &p, wall)),
+                Change::Status(id, s) => self
+                    .registry
+                    .get(id)
+                    .map(|r| contract::status_message(&self.topics, r, status(*s), &p, wall)),
+                Change::Removed(id) => Some(contract::removal_message(&self.topics, id)),
+            };
+            if let Some(m) = msg {
+                self.send(m);
+            }
+        }
+        *self.snapshot.lock() = self.registry.cameras().cloned().collect();
+    }
+
+    fn send(&self, m: Message) {
+        if let Err(e) = self.publisher.publish(m) {
+            log::warn!("not queued: {e}");
+        }
+    }
+
+    /// After a full pass: the Frigate file (when its text changed) and its MQTT form.
+    fn update_frigate(&mut self) {
+        if !self.cfg.frigate_update_enabled {
+            return;
+        }
+        let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
+        let yaml = frigate::render_yaml(&cams, &self.cfg.credentials, &self.frigate);
+        if self.last_frigate.as_deref() == Some(yaml.as_str()) {
+            return;
+        }
+        match frigate::write_if_changed(&self.cfg.frigate_config_path, &yaml) {
+            Ok(changed) => log::info!(
+                "frigate: {} {}",
+                self.cfg.frigate_config_path.display(),
+                if changed { "written" } else { "unchanged" }
+            ),
+            Err(e) => log::warn!("frigate: {e}"),
+        }
+        let json = frigate::render_json(
+            &cams,
+            &self.cfg.credentials,
+            &self.frigate,
+            self.cfg.publish_credentials,
+        );
+        self.send(contract::frigate_config_message(
+            &self.topics,
+            json.to_string().into_bytes(),
+        ));
+        self.send(contract::frigate_reload_message(
+            &self.topics,
+            &self.cfg.frigate_reload_topic,
+        ));
+        self.last_frigate = Some(yaml);
+    }
+
+    /// Targeted rediscovery of an offline camera: ARP over its last network, matched by MAC.
+    fn find_mac(&self, mac: [u8; 6], last_ip: Ipv4Addr) {
+        let ifaces = net::select(&net::local_ipv4(), &self.cfg.discovery.interfaces, false);
+        let Some(iface) = ifaces
+            .into_iter()
+            .find(|i| scan::Cidr::new(i.ip, i.prefix).is_some_and(|c| c.contains(last_ip)))
+        else {
+            return;
+        };
+        let Some(net) = scan::Cidr::new(iface.ip, iface.prefix) else {
+            return;
+        };
+        let hosts = scan::plan(&[net], &[iface.ip], &self.cfg.discovery.exclude).hosts;
+        let tx = self.tx.clone();
+        self.pool.submit(move || {
+            match arping::resolve(&iface, &hosts, Duration::from_millis(600)) {
+                Ok(found) => {
+                    for (ip, m) in found {
+                        if m == mac {
+                            let _ = tx.send(Event::Finding(Finding::MacSeen { mac, ip }));
+                        }
+                    }
+                }
+                Err(e) => log::debug!("rediscovery by MAC: {e}"),
+            }
+        });
+    }
+
+    /// MAC tracking: fresh ARP replies for `ips` (where the known cameras are).
+    fn arp_sightings(&self, ips: Vec<Ipv4Addr>) {
+        let ifaces = net::select(&net::local_ipv4(), &self.cfg.discovery.interfaces, false);
+        let tx = self.tx.clone();
+        self.pool.submit(move || {
+            for iface in ifaces {
+                let Some(net) = scan::Cidr::new(iface.ip, iface.prefix) else {
+                    continue;
+                };
+                let mine: Vec<Ipv4Addr> =
+                    ips.iter().copied().filter(|i| net.contains(*i)).collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                match arping::resolve(&iface, &mine, Duration::from_millis(600)) {
+                    Ok(found) => {
+                        for (ip, mac) in found {
+                            let _ = tx.send(Event::Finding(Finding::MacSeen { mac, ip }));
+                        }
+                    }
+                    Err(e) => log::debug!("MAC tracking: {e}"),
+                }
+            }
+        });
+    }
+}
+
+fn status(s: registry::Status) -> contract::Status {
+    match s {
+        registry::Status::Online => contract::Status::Online,
+        registry::Status::Offline => contract::Status::Offline,
+        registry::Status::IpChanged => contract::Status::IpChanged,
+        registry::Status::StreamError => contract::Status::StreamError,
+    }
+}
+
+/// The networks discovery would scan now (to notice a change).
+fn current_networks(cfg: &Config) -> Vec<scan::Cidr> {
+    if !cfg.discovery.networks.is_empty() {
+        return cfg.discovery.networks.clone();
+    }
+    let ifaces = net::select(&net::local_ipv4(), &cfg.discovery.interfaces, false);
+    scan::networks_of(&ifaces)
+}
