@@ -8,6 +8,7 @@ mod support {
     pub mod proxy;
 }
 mod lab_arp;
+mod lab_camera_service;
 mod lab_discovery;
 mod lab_mdns;
 mod lab_ns_selftest;

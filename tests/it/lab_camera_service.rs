@@ -1,0 +1,222 @@
+//! The service (`camera-detector` = run) in the lab's detector namespace against the lab's
+//! broker, as the wildfire-watch stack sees it: every lab camera on
+//! `camera/discovery/<id>` (retained, the original's fields, no password), none for the
+//! noise host, the Frigate file with the six cameras whose inputs play in ffprobe, the
+//! Frigate config and reload trigger on MQTT, and on SIGTERM every camera's `offline`
+//! status and the offline health message within 2 s, exit 0. Prints the time to the first
+//! retained discovery message of each camera (a number of the issue).
+use crate::support::broker::Sub;
+use crate::support::lab::{lab, with_creds};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[test]
+fn the_service_publishes_every_lab_camera_and_writes_frigate() {
+    let Some(lab) = lab() else { return };
+    let (host, port) = lab.broker();
+    let node = format!("svc-it-{}", std::process::id());
+    let prefix = format!("cs{}", std::process::id());
+    let det_ns = lab.truth["detector"]["ns"]
+        .as_str()
+        .expect("ns")
+        .to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let frigate_path = dir.path().join("frigate/cameras.yml");
+    let mut creds: Vec<(String, String)> = Vec::new();
+    for cam in lab.truth["cameras"].as_array().expect("cameras") {
+        let logins = cam["rtsp"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain([&cam["onvif"]]);
+        for r in logins {
+            if let (Some(u), Some(p)) = (r["user"].as_str(), r["pass"].as_str()) {
+                if !creds.contains(&(u.to_string(), p.to_string())) {
+                    creds.push((u.to_string(), p.to_string()));
+                }
+            }
+        }
+    }
+    let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
+    let sub = Sub::start_cmd(
+        lab.in_ns(&det_ns, "mosquitto_sub")
+            .args(["-h", &host, "-p", &port.to_string()]),
+        &format!("{prefix}/#"),
+    );
+    let started = Instant::now();
+    let mut child = Killed(
+        lab.detector()
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("MQTT_BROKER", &host)
+            .env("MQTT_PORT", port.to_string())
+            .env("MQTT_TOPIC_PREFIX", &prefix)
+            .env("BALENA_DEVICE_UUID", &node)
+            .env("CAMERA_CREDENTIALS", list.join(","))
+            .env("FRIGATE_CONFIG_PATH", &frigate_path)
+            .env("LOG_LEVEL", "INFO")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the detector in the lab"),
+    );
+
+    // Every lab camera, retained, with the original's fields.
+    let want: BTreeMap<String, &Value> = lab.truth["cameras"]
+        .as_array()
+        .expect("cameras")
+        .iter()
+        .map(|c| (c["mac"].as_str().expect("mac").replace(':', ""), c))
+        .collect();
+    let mut seen: BTreeMap<String, (Duration, Value)> = BTreeMap::new();
+    let mut frigate_json = None;
+    let mut reload = false;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while (seen.len() < want.len() || frigate_json.is_none() || !reload)
+        && Instant::now() < deadline
+    {
+        let Some((_, topic, payload)) = sub.wait_for(Duration::from_secs(1), |_, _| true) else {
+            continue;
+        };
+        let rest = topic.strip_prefix(&format!("{prefix}/")).unwrap_or("");
+        if let Some(id) = rest.strip_prefix("camera/discovery/") {
+            assert!(!payload.contains("password"), "no password key: {payload}");
+            assert!(!payload.contains('@'), "no credentials in URLs: {payload}");
+            for (_, p) in &creds {
+                assert!(!payload.contains(p.as_str()), "a password in {topic}");
+            }
+            let v: Value = serde_json::from_str(&payload).expect("JSON");
+            assert_eq!(v["event"], "discovered");
+            seen.entry(id.to_string())
+                .or_insert((started.elapsed(), v["camera"].clone()));
+        } else if rest == "frigate/config/cameras" {
+            frigate_json = serde_json::from_str::<Value>(&payload).ok();
+        } else if rest == "frigate/config/reload" {
+            reload = true;
+        }
+    }
+    let ids: Vec<&String> = seen.keys().collect();
+    assert_eq!(
+        ids,
+        want.keys().collect::<Vec<_>>(),
+        "exactly the lab's cameras"
+    );
+    for (id, (at, cam)) in &seen {
+        eprintln!(
+            "first retained discovery of {id}: {:.1} s after start",
+            at.as_secs_f64()
+        );
+        let truth = want[id];
+        assert_eq!(cam["ip"], truth["ip"], "{cam}");
+        assert_eq!(cam["id"], id.as_str());
+        assert_eq!(
+            cam["mac"].as_str().map(str::to_lowercase).as_deref(),
+            truth["mac"].as_str()
+        );
+        if truth["onvif"].is_object() {
+            assert_eq!(cam["manufacturer"], truth["onvif"]["manufacturer"]);
+            assert_eq!(cam["model"], truth["onvif"]["model"]);
+        }
+        assert!(cam["primary_rtsp_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("rtsp://")));
+        assert_eq!(cam["online"], true);
+        assert_eq!(cam["stream_active"], true);
+    }
+    assert!(reload, "reload trigger published");
+    let fj = frigate_json.expect("frigate/config/cameras published");
+    assert_eq!(fj["cameras"].as_object().map(|o| o.len()), Some(6), "{fj}");
+
+    // The Frigate file: the six cameras; every input plays.
+    let yaml = std::fs::read_to_string(&frigate_path).expect("frigate file written");
+    assert!(yaml.starts_with("version: 0.17-0\n"), "{yaml}");
+    let mut inputs = 0;
+    for line in yaml.lines() {
+        let Some(rest) = line.trim().strip_prefix("- {path: \"") else {
+            continue;
+        };
+        let url = as_frigate_passes_it(rest.split('"').next().expect("quoted path"));
+        let transport = if url.contains(".106:") { "udp" } else { "tcp" };
+        let (codec, w, h) = lab.ffprobe(&url, transport);
+        assert!(
+            codec.starts_with('h') && w > 0 && h > 0,
+            "{url} does not play"
+        );
+        inputs += 1;
+    }
+    assert!(inputs >= 11, "main + sub inputs: {inputs}");
+    for id in want.keys() {
+        assert!(yaml.contains(&format!("\"{id}\":")) || yaml.contains(&format!("{id}:")));
+    }
+
+    // SIGTERM: every camera offline, then the offline health, within 2 s; exit 0.
+    let pid = child.0.id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    let t = Instant::now();
+    let lwt = format!("{prefix}/system/camera_detector_health/{node}/lwt");
+    let mut offline: Vec<String> = Vec::new();
+    let mut lwt_offline = None;
+    while t.elapsed() < Duration::from_secs(3) && lwt_offline.is_none() {
+        let Some((_, topic, payload)) = sub.wait_for(Duration::from_millis(200), |_, _| true)
+        else {
+            continue;
+        };
+        if let Some(id) = topic.strip_prefix(&format!("{prefix}/camera/status/")) {
+            if payload.contains("\"status\":\"offline\"") {
+                offline.push(id.to_string());
+            }
+        } else if topic == lwt && payload.contains("\"offline\"") {
+            lwt_offline = Some(t.elapsed());
+        }
+    }
+    let status = child.0.wait().expect("exit");
+    offline.sort();
+    assert_eq!(
+        offline,
+        want.keys().cloned().collect::<Vec<_>>(),
+        "offline for every camera"
+    );
+    let took = lwt_offline.expect("offline health message");
+    eprintln!("SIGTERM → offline health after {took:?}");
+    assert!(took <= Duration::from_secs(2), "within 2 s: {took:?}");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// The detector process, killed if the test ends early (a failed assertion must not leave
+/// it running in the lab).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// What Frigate 0.17 hands ffmpeg for an input path: `{{`/`}}` unescaped, and the password
+/// percent-encoded when the user name is plain (`escape_special_characters`, which matches
+/// `scheme://user:password@` up to the last `@`).
+fn as_frigate_passes_it(path: &str) -> String {
+    let path = path.replace("{{", "{").replace("}}", "}");
+    let Some(rest) = path.strip_prefix("rtsp://") else {
+        return path;
+    };
+    let Some(at) = rest.rfind('@') else {
+        return path;
+    };
+    let (userinfo, host) = (&rest[..at], &rest[at + 1..]);
+    let Some((user, pass)) = userinfo.split_once(':') else {
+        return path;
+    };
+    if user.is_empty()
+        || !user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return path;
+    }
+    with_creds(&format!("rtsp://{host}"), user, pass)
+}
