@@ -28,6 +28,7 @@ pub mod config;
 pub mod contract;
 pub mod discovery;
 pub mod frigate;
+pub mod fsutil;
 pub mod logging;
 pub mod publish;
 pub mod registry;

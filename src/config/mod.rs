@@ -100,6 +100,9 @@ pub struct Config {
     pub frigate_reload_topic: String,
     /// The Frigate additions (broker host for Frigate, password placeholders, detector, model).
     pub frigate: FrigateSettings,
+    /// STATE_PATH: the inventory state file (`crate::registry::persist`); `None` when set
+    /// empty (no state file).
+    pub state_path: Option<PathBuf>,
     pub log_level: LevelFilter,
     /// One human line per value that was clamped or otherwise worth telling the operator
     /// about, e.g. `MQTT_PORT=70000 clamped to 65535`. Never contains a secret.
@@ -216,6 +219,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("FRIGATE_MODEL_PATH",      "",                            "custom detection model for Frigate (fire and smoke need one, see README); empty = Frigate's own"),
     ("FRIGATE_LABELMAP_PATH",   "",                            "label map of the custom model (must name fire and smoke)"),
     ("FRIGATE_MODEL_SIZE",      "",                            "model input WIDTHxHEIGHT, e.g. 640x640; empty = Frigate's default (320x320)"),
+    ("STATE_PATH",              DEFAULT_STATE_PATH,            "file keeping the known cameras across restarts (directory created); set empty for none"),
 ];
 
 /// Variables whose values are never shown in an error or a note.
@@ -232,6 +236,9 @@ const MAX_SECONDS: u64 = 365 * 24 * 60 * 60;
 const MIN_REMOVE_AFTER: Duration = Duration::from_secs(3600);
 
 const FALLBACK_NODE_ID: &str = "camera-detector";
+
+/// STATE_PATH when unset.
+pub const DEFAULT_STATE_PATH: &str = "/var/lib/camera-detector/state.json";
 
 impl Config {
     /// Builds the configuration from `get` alone (pure: no process environment, no files).
@@ -325,6 +332,12 @@ impl Config {
             .unwrap_or_else(|| "frigate/config/reload".to_owned());
         check_topic_part("FRIGATE_RELOAD_TOPIC", &frigate_reload_topic)?;
         let frigate = frigate::frigate_settings(&env, &mqtt.broker)?;
+        // Unset: the default; set but empty (or blank): no state file.
+        let state_path = match env.raw("STATE_PATH") {
+            None => Some(PathBuf::from(DEFAULT_STATE_PATH)),
+            Some(p) if p.trim().is_empty() => None,
+            Some(p) => Some(PathBuf::from(p.trim())),
+        };
 
         let log_level = match env.text("LOG_LEVEL") {
             None => LevelFilter::Info,
@@ -356,6 +369,7 @@ impl Config {
             frigate_update_enabled,
             frigate_reload_topic,
             frigate,
+            state_path,
             log_level,
             notes: env.notes,
         })

@@ -743,3 +743,18 @@ fn camera_remove_after_is_never_by_default_zero_or_at_least_an_hour() {
         "CAMERA_REMOVE_AFTER: \"1d\" is not a whole number"
     );
 }
+
+#[test]
+fn state_path_has_a_default_and_empty_turns_it_off() {
+    assert_eq!(
+        ok(&[]).state_path,
+        Some(PathBuf::from("/var/lib/camera-detector/state.json"))
+    );
+    // Unlike the other variables, set but empty is not the default: it means no file.
+    assert_eq!(ok(&[("STATE_PATH", "")]).state_path, None);
+    assert_eq!(ok(&[("STATE_PATH", "  ")]).state_path, None);
+    assert_eq!(
+        ok(&[("STATE_PATH", " /data/cd/state.json ")]).state_path,
+        Some(PathBuf::from("/data/cd/state.json"))
+    );
+}

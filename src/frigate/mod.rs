@@ -6,9 +6,10 @@
 //! the 0.17 retention keys, `friendly_name` (no `description`), detect size = the real size of
 //! the detect stream.
 //!
-//! Everything here is pure except [`write_if_changed`] (the file itself). Which cameras go
-//! in: online ones with a main stream seen to play; their name is the record id (already
-//! `^[a-zA-Z0-9_-]+$`; anything else is replaced by `_`), in id order (`ui.order`).
+//! Everything here is pure except [`write_if_changed`] (the file itself; it lives in
+//! [`crate::fsutil`], shared with the state file). Which cameras go in: online ones with a
+//! main stream seen to play; their name is the record id (already `^[a-zA-Z0-9_-]+$`;
+//! anything else is replaced by `_`), in id order (`ui.order`).
 //! Passwords: the file holds them, written so that the camera receives them intact through
 //! Frigate's own re-encoding and ffmpeg's decoding ([`url`]), unless FRIGATE_RTSP_PASSWORD_ENV
 //! asks for Frigate's `{FRIGATE_RTSP_PASSWORD}` / `{FRIGATE_MQTT_PASSWORD}` placeholders; the
@@ -19,11 +20,10 @@ use crate::registry::record::CameraRecord;
 use serde_json::Value;
 
 pub mod url;
-mod write;
 pub mod yaml;
 
+pub use crate::fsutil::write_if_changed;
 pub use url::Passwords;
-pub use write::write_if_changed;
 use yaml::{block, flow, words, Node};
 
 /// The config version Frigate 0.17 expects; without it Frigate migrates the file on start.

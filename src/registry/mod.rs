@@ -4,7 +4,8 @@
 //! index by address), the findings workers send and the changes to publish; the rules
 //! (`transitions.rs`) decide every status transition in one place, as pure functions of
 //! (state, finding, now). The owning thread feeds it findings and the clock, and publishes
-//! what comes back.
+//! what comes back. [`persist`] is the state file that carries the cameras across restarts.
+pub mod persist;
 pub mod record;
 pub mod state;
 mod transitions;
@@ -18,3 +19,7 @@ pub use state::{
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_identity;
+#[cfg(test)]
+mod tests_persist;
+#[cfg(test)]
+mod tests_restore;

@@ -1,21 +1,23 @@
-//! Writing the config file (the one piece of I/O of this module): only when its text
-//! changed, never a half file — a temp file in the same directory, fsync, rename over the
-//! old one, fsync of the directory. Mode 0600: the file may hold camera passwords.
+//! Files the service owns (the Frigate config, the inventory state file): written only
+//! when their content changed, never as a half file — a temp file in the same directory,
+//! fsync, rename over the old one, fsync of the directory. Mode 0600: the Frigate config
+//! may hold camera passwords, the state file user names.
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Writes `text` to `path` unless the file already holds exactly that text; creates the
-/// directory if needed. Returns whether the file changed.
+/// Writes `content` (text or bytes) to `path` unless the file already holds exactly that;
+/// creates the directory if needed. Returns whether the file changed.
 ///
 /// # Errors
 ///
 /// The failing step as one line naming the path, e.g. `write /config/cameras.yml: No space
 /// left on device (os error 28)`. No temp file is left behind.
-pub fn write_if_changed(path: &Path, text: &str) -> io::Result<bool> {
+pub fn write_if_changed(path: &Path, content: impl AsRef<[u8]>) -> io::Result<bool> {
+    let content = content.as_ref();
     match fs::read(path) {
-        Ok(current) if current == text.as_bytes() => return Ok(false),
+        Ok(current) if current == content => return Ok(false),
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(named("read", path, &e)),
@@ -37,7 +39,7 @@ pub fn write_if_changed(path: &Path, text: &str) -> io::Result<bool> {
         file_name.to_string_lossy(),
         std::process::id()
     ));
-    let result = write_new(&tmp, text).and_then(|()| {
+    let result = write_new(&tmp, content).and_then(|()| {
         fs::rename(&tmp, path).map_err(|e| named("rename", path, &e))?;
         // The rename is durable once the directory is; a failure here loses nothing written.
         if let Ok(d) = File::open(&dir) {
@@ -51,9 +53,9 @@ pub fn write_if_changed(path: &Path, text: &str) -> io::Result<bool> {
     result
 }
 
-/// `text` into a fresh file at `tmp` (a stale one from a crash is replaced), mode 0600,
+/// `content` into a fresh file at `tmp` (a stale one from a crash is replaced), mode 0600,
 /// synced to disk.
-fn write_new(tmp: &Path, text: &str) -> io::Result<()> {
+fn write_new(tmp: &Path, content: &[u8]) -> io::Result<()> {
     match fs::remove_file(tmp) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -68,8 +70,7 @@ fn write_new(tmp: &Path, text: &str) -> io::Result<()> {
     // The umask cannot widen 0600, but make the mode exact whatever it is.
     f.set_permissions(fs::Permissions::from_mode(0o600))
         .map_err(|e| named("chmod", tmp, &e))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| named("write", tmp, &e))?;
+    f.write_all(content).map_err(|e| named("write", tmp, &e))?;
     f.sync_all().map_err(|e| named("fsync", tmp, &e))
 }
 
