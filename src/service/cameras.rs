@@ -11,6 +11,7 @@ use crate::discovery::rtsp::session::{self, Timeouts};
 use crate::discovery::{arping, net, pool::Pool, scan};
 use crate::frigate::{self, FrigateOptions};
 use crate::publish::{topics::Topics, Message, Publisher};
+use crate::registry::persist::{self, SaveClock};
 use crate::registry::{self, CameraRecord, Change, Finding, Now, Registry, StreamInfo};
 use crate::scheduler::{self, Action, Scheduler};
 use crossbeam_channel::{Receiver, Sender};
@@ -41,6 +42,9 @@ pub struct Cameras {
     networks: Vec<scan::Cidr>,
     frigate: FrigateOptions,
     last_frigate: Option<String>,
+    /// STATE_PATH bookkeeping: changed since the last save, and when to save.
+    dirty: bool,
+    save_clock: SaveClock,
     /// The cameras as last published, for the health report (read by the publisher's
     /// on-connect hook on its own thread).
     pub snapshot: Arc<Mutex<Vec<CameraRecord>>>,
@@ -82,10 +86,58 @@ impl Cameras {
             networks: current_networks(&cfg),
             frigate: FrigateOptions::from_config(&cfg),
             last_frigate: None,
+            dirty: false,
+            save_clock: SaveClock::new(),
             snapshot,
             cfg,
         };
         Ok((cams, rx))
+    }
+
+    /// Republishes the cameras of STATE_PATH (if any) at once; their streams are
+    /// validated by the first health tick. A bad file is logged and ignored.
+    pub fn restore(&mut self) {
+        if !self.cfg.discovery.enabled {
+            return;
+        }
+        let Some(path) = self.cfg.state_path.clone() else {
+            return;
+        };
+        match persist::load(&path) {
+            Ok(None) => {}
+            Ok(Some(mut records)) => {
+                let cleared = persist::reconcile_credentials(&mut records, &self.cfg.credentials);
+                if !cleared.is_empty() {
+                    log::info!("state: credentials changed for {cleared:?}; rediscovering them");
+                }
+                log::info!(
+                    "state: {} cameras restored from {}",
+                    records.len(),
+                    path.display()
+                );
+                let changes = self.registry.restore(records, now());
+                self.publish(&changes);
+                self.dirty = false;
+            }
+            Err(e) => log::warn!("state: {e}; starting without it"),
+        }
+    }
+
+    /// Writes STATE_PATH when the registry changed (at most once a minute, or now if
+    /// `force`).
+    fn save_state(&mut self, force: bool) {
+        let Some(path) = self.cfg.state_path.clone() else {
+            return;
+        };
+        let now = Instant::now();
+        if !(force && self.dirty) && !self.save_clock.due(now, self.dirty) {
+            return;
+        }
+        self.save_clock.saved(now);
+        match persist::save(&path, self.registry.cameras()) {
+            Ok(_) => self.dirty = false,
+            Err(e) => log::warn!("state: {}: {e}", path.display()),
+        }
     }
 
     /// Runs the actions that are due; returns when to call again. With DISCOVERY_ENABLED=false
@@ -98,7 +150,8 @@ impl Cameras {
         for a in actions {
             self.act(a);
         }
-        next
+        self.save_state(false);
+        next.min(Instant::now() + persist::SAVE_PERIOD)
     }
 
     /// SIGHUP: a full scan now.
@@ -254,6 +307,8 @@ impl Cameras {
     /// Every camera offline (shutdown): the status events and records. The workers are
     /// left to finish on their own (a validation may take RTSP_TIMEOUT; exit must not wait).
     pub fn shutdown(mut self) {
+        // Saved as they were, before they are all marked offline.
+        self.save_state(true);
         let changes = self.registry.shutdown();
         self.publish(&changes);
         if let Ok(pool) = Arc::try_unwrap(self.pool) {
@@ -265,6 +320,7 @@ impl Cameras {
         if changes.is_empty() {
             return;
         }
+        self.dirty = true;
         let p = Publishing::from_config(&self.cfg);
         let wall = SystemTime::now();
         for ch in changes {

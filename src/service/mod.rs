@@ -88,6 +88,7 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
             }
         };
 
+    cams.restore();
     let mut next_health = Instant::now() + cfg.health_report_interval;
     loop {
         let next_camera_work = cams.poll();

@@ -3,8 +3,9 @@
 //! `camera/discovery/<id>` (retained, the original's fields, no password), none for the
 //! noise host, the Frigate file with the six cameras whose inputs play in ffprobe, the
 //! Frigate config and reload trigger on MQTT, and on SIGTERM every camera's `offline`
-//! status and the offline health message within 2 s, exit 0. Prints the time to the first
-//! retained discovery message of each camera (a number of the issue).
+//! status and the offline health message within 2 s, exit 0. Then a restart with the same
+//! STATE_PATH republishes every camera before its first discovery pass could have. Prints
+//! the time to the first retained discovery message of each camera (a number of the issue).
 use crate::support::broker::Sub;
 use crate::support::lab::{lab, with_creds};
 use serde_json::Value;
@@ -45,22 +46,27 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
             .args(["-h", &host, "-p", &port.to_string()]),
         &format!("{prefix}/#"),
     );
+    let state = dir.path().join("state/state.json");
+    let start = || {
+        Killed(
+            lab.detector()
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .env("MQTT_BROKER", &host)
+                .env("MQTT_PORT", port.to_string())
+                .env("MQTT_TOPIC_PREFIX", &prefix)
+                .env("BALENA_DEVICE_UUID", &node)
+                .env("CAMERA_CREDENTIALS", list.join(","))
+                .env("FRIGATE_CONFIG_PATH", &frigate_path)
+                .env("STATE_PATH", &state)
+                .env("LOG_LEVEL", "INFO")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start the detector in the lab"),
+        )
+    };
     let started = Instant::now();
-    let mut child = Killed(
-        lab.detector()
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .env("MQTT_BROKER", &host)
-            .env("MQTT_PORT", port.to_string())
-            .env("MQTT_TOPIC_PREFIX", &prefix)
-            .env("BALENA_DEVICE_UUID", &node)
-            .env("CAMERA_CREDENTIALS", list.join(","))
-            .env("FRIGATE_CONFIG_PATH", &frigate_path)
-            .env("LOG_LEVEL", "INFO")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the detector in the lab"),
-    );
+    let mut child = start();
 
     // Every lab camera, retained, with the original's fields.
     let want: BTreeMap<String, &Value> = lab.truth["cameras"]
@@ -183,6 +189,35 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
     eprintln!("SIGTERM → offline health after {took:?}");
     assert!(took <= Duration::from_secs(2), "within 2 s: {took:?}");
     assert_eq!(status.code(), Some(0));
+
+    // Restart: the inventory comes back from STATE_PATH before any pass could end (a pass
+    // takes the 5 s WS-Discovery window), online as it was saved.
+    assert!(state.exists(), "state file written at shutdown");
+    let restarted = Instant::now();
+    let _again = start();
+    let mut back: Vec<String> = Vec::new();
+    while back.len() < want.len() && restarted.elapsed() < Duration::from_secs(4) {
+        let Some((_, topic, payload)) = sub.wait_for(Duration::from_millis(200), |_, _| true)
+        else {
+            continue;
+        };
+        if let Some(id) = topic.strip_prefix(&format!("{prefix}/camera/discovery/")) {
+            if payload.contains("\"online\":true") && !back.contains(&id.to_string()) {
+                back.push(id.to_string());
+            }
+        }
+    }
+    eprintln!(
+        "after a restart: {} cameras republished in {:?}",
+        back.len(),
+        restarted.elapsed()
+    );
+    back.sort();
+    assert_eq!(
+        back,
+        want.keys().cloned().collect::<Vec<_>>(),
+        "republished from the state file"
+    );
 }
 
 /// The detector process, killed if the test ends early (a failed assertion must not leave

@@ -1,5 +1,5 @@
 //! The service in the lab's detector namespace against the lab's broker: online health on
-//! connect, offline on SIGTERM. (Discovery against the lab's cameras comes with issue 3.)
+//! connect, offline on SIGTERM (the cameras: lab_camera_service).
 use crate::support::broker::Sub;
 use crate::support::lab::lab;
 use std::process::Stdio;
@@ -26,6 +26,8 @@ fn the_service_in_the_detector_namespace_reports_health_to_the_lab_broker() {
         .env("MQTT_PORT", port.to_string())
         .env("MQTT_TOPIC_PREFIX", &prefix)
         .env("BALENA_DEVICE_UUID", &node)
+        .env("STATE_PATH", "")
+        .env("FRIGATE_UPDATE_ENABLED", "false")
         .stdout(Stdio::null())
         .spawn()
         .expect("start the detector in the lab");
