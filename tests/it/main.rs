@@ -5,11 +5,15 @@ mod support {
     pub mod broker;
     pub mod common;
     pub mod lab;
+    pub mod ownbroker;
+    pub mod owncam;
+    pub mod ownhost;
     pub mod proxy;
 }
 mod lab_arp;
 mod lab_camera_service;
 mod lab_discovery;
+mod lab_fixtures;
 mod lab_mdns;
 mod lab_ns_selftest;
 mod lab_onvif;

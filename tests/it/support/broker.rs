@@ -1,10 +1,13 @@
 //! A real mosquitto on a free loopback port, owned by one test: start, kill, restart,
 //! read its log, subscribe with mosquitto_sub. Everything stays on 127.0.0.1.
+//! ([`Sub`] and [`retained_cmd`] also serve brokers in namespaces: support/ownbroker.rs.)
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub struct Broker {
@@ -134,8 +137,13 @@ impl Drop for Broker {
 
 /// Retained messages under `filter` from a broker reached with `args`.
 pub fn retained_with(args: &[String], filter: &str, secs: u32) -> Vec<(String, String)> {
-    let out = Command::new("mosquitto_sub")
-        .args(args)
+    retained_cmd(Command::new("mosquitto_sub").args(args), filter, secs)
+}
+
+/// Retained messages under `filter`, read for at most `secs` by `cmd`, a mosquitto_sub
+/// command line that reaches the broker (possibly wrapped, e.g. `ip netns exec`).
+pub fn retained_cmd(cmd: &mut Command, filter: &str, secs: u32) -> Vec<(String, String)> {
+    let out = cmd
         .args([
             "-t",
             filter,
@@ -154,10 +162,17 @@ pub fn retained_with(args: &[String], filter: &str, secs: u32) -> Vec<(String, S
         .collect()
 }
 
+/// One received message: (retained flag, topic, payload).
+pub type Msg = (bool, String, String);
+
 /// A mosquitto_sub process whose output lines arrive on a channel.
 pub struct Sub {
     child: Child,
-    rx: Receiver<(bool, String, String)>,
+    rx: Receiver<Msg>,
+    /// Messages received while checking liveness ([`Sub::wait_live`]), delivered first.
+    stash: RefCell<VecDeque<Msg>>,
+    /// A topic never delivered (the liveness probe's).
+    ignore: Option<String>,
 }
 
 impl Sub {
@@ -186,7 +201,49 @@ impl Sub {
                 }
             }
         });
-        Sub { child, rx }
+        Sub {
+            child,
+            rx,
+            stash: RefCell::new(VecDeque::new()),
+            ignore: None,
+        }
+    }
+
+    /// The next message: stashed ones first, never the ignored topic.
+    fn next(&self, within: Duration) -> Result<Msg, RecvTimeoutError> {
+        if let Some(m) = self.stash.borrow_mut().pop_front() {
+            return Ok(m);
+        }
+        let end = Instant::now() + within;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            let m = self.rx.recv_timeout(left)?;
+            if self.ignore.as_deref() != Some(m.1.as_str()) {
+                return Ok(m);
+            }
+        }
+    }
+
+    /// Makes sure the subscription is in place without losing a message: calls `publish`
+    /// (which must publish on `probe`, a topic this subscriber also subscribed to) until the
+    /// probe arrives, at most `tries` times 300 ms. Everything else received meanwhile is
+    /// kept for [`Sub::wait_for`] / [`Sub::drain`]; `probe` is never delivered. Returns
+    /// whether the probe arrived.
+    pub fn wait_live(&mut self, probe: &str, tries: u32, mut publish: impl FnMut()) -> bool {
+        self.ignore = Some(probe.to_string());
+        for _ in 0..tries {
+            publish();
+            let end = Instant::now() + Duration::from_millis(300);
+            while let Some(left) = end.checked_duration_since(Instant::now()) {
+                match self.rx.recv_timeout(left) {
+                    Ok(m) if m.1 == probe => return true,
+                    Ok(m) => self.stash.borrow_mut().push_back(m),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return false,
+                }
+            }
+        }
+        false
     }
 
     /// The next message whose topic and payload satisfy `pred`, within `within`.
@@ -194,11 +251,11 @@ impl Sub {
         &self,
         within: Duration,
         mut pred: impl FnMut(&str, &str) -> bool,
-    ) -> Option<(bool, String, String)> {
+    ) -> Option<Msg> {
         let end = Instant::now() + within;
         loop {
             let left = end.checked_duration_since(Instant::now())?;
-            match self.rx.recv_timeout(left) {
+            match self.next(left) {
                 Ok(m) if pred(&m.1, &m.2) => return Some(m),
                 Ok(_) => continue,
                 Err(_) => return None,
@@ -218,9 +275,9 @@ impl Sub {
     }
 
     /// Everything received so far (non-blocking), then for `quiet` more of silence.
-    pub fn drain(&self, quiet: Duration) -> Vec<(bool, String, String)> {
+    pub fn drain(&self, quiet: Duration) -> Vec<Msg> {
         let mut v = Vec::new();
-        while let Ok(m) = self.rx.recv_timeout(quiet) {
+        while let Ok(m) = self.next(quiet) {
             v.push(m);
             if v.len() > 1_000_000 {
                 break;

@@ -101,7 +101,31 @@ const CHILD: &str = "CD_LAB_NS_CHILD";
 /// child it checks that the process really is in lab-det (panics otherwise, before any
 /// packet is sent) and returns the lab. `None` also when not root (the test is skipped loudly).
 pub fn in_detector_ns(test: &str) -> Option<Lab> {
-    let child = std::env::var_os(CHILD).is_some();
+    in_detector_ns_with(test, &[])
+}
+
+/// Is this process the re-executed child of [`in_detector_ns`] (inside lab-det)?
+pub fn is_detector_ns_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+/// As [`in_detector_ns`], with `env` set for the child: how a parent passes what it made
+/// outside the namespace (e.g. an owned camera's address) to the body inside. Typical:
+///
+/// ```ignore
+/// let _cam; // lives in the parent until the child has run
+/// let env = if is_detector_ns_child() { vec![] } else {
+///     let Some(lab) = lab() else { return };
+///     let cam = OwnCamera::start(&lab, "x");
+///     let env = vec![("CAM_IP", cam.ip().to_string())];
+///     _cam = cam;
+///     env
+/// };
+/// let Some(lab) = in_detector_ns_with("module::test", &env) else { return };
+/// let ip = std::env::var("CAM_IP").unwrap();
+/// ```
+pub fn in_detector_ns_with(test: &str, env: &[(&str, String)]) -> Option<Lab> {
+    let child = is_detector_ns_child();
     if child {
         let text = std::fs::read_to_string(lab_dir().join("run/lab.json")).expect("lab.json");
         let lab = Lab {
@@ -123,6 +147,7 @@ pub fn in_detector_ns(test: &str) -> Option<Lab> {
         .args(["netns", "exec", ns])
         .arg(exe)
         .args([test, "--exact", "--nocapture", "--test-threads", "1"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env(CHILD, "1")
         .stderr(Stdio::inherit())
         .output()
