@@ -130,7 +130,8 @@ impl Cameras {
             return;
         };
         let now = Instant::now();
-        if !(force && self.dirty) && !self.save_clock.due(now, self.dirty) {
+        let due = self.save_clock.due(now, self.dirty) || (force && self.dirty);
+        if !due {
             return;
         }
         self.save_clock.saved(now);
