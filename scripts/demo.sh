@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # demo.sh — see the detector work, safely: installs what is missing, starts the network lab
 # (namespaces on a private bridge; nothing touches this machine's real network), runs the
-# service inside the lab's detector namespace against the lab's broker, and prints what it
-# publishes. Stops everything it started on Ctrl-C or after DEMO_SECONDS (default 120).
-# Until discovery lands (issue 3) the service publishes its health and availability only.
+# service inside the lab's detector namespace against the lab's broker with the lab's camera
+# credentials, prints what it publishes (mosquitto_sub) and, after the first discovery, the
+# Frigate file it wrote. Stops everything it started on Ctrl-C or after DEMO_SECONDS
+# (default 120); the lab is taken down again if this script brought it up.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -12,18 +13,43 @@ SECS=${DEMO_SECONDS:-120}
 scripts/install-deps.sh
 cargo build --release --quiet
 LAB_STARTED=0
-scripts/lab/lab-status.sh -q || { scripts/lab/lab-up.sh; LAB_STARTED=1; }
-BROKER=$(python3 -c 'import json;print(json.load(open("scripts/lab/run/lab.json"))["mqtt"]["host"])')
+scripts/lab/lab-status.sh -q || { flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; }
+LAB_JSON=scripts/lab/run/lab.json
+BROKER=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["mqtt"]["host"])' "$LAB_JSON")
+CREDS=$(python3 - "$LAB_JSON" <<'PY'
+import json, sys
+lab = json.load(open(sys.argv[1]))
+pairs = []
+for cam in lab["cameras"]:
+    for r in (cam.get("rtsp") or []) + [cam.get("onvif") or {}]:
+        if r.get("user") and (r["user"], r["pass"]) not in pairs:
+            pairs.append((r["user"], r["pass"]))
+print(",".join(f"{u}:{p}" for u, p in pairs))
+PY
+)
+WORK=$(mktemp -d /tmp/camera-detector-demo.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  [ $LAB_STARTED = 1 ] && scripts/lab/lab-down.sh --quiet
+  if [ $LAB_STARTED = 1 ]; then scripts/lab/lab-down.sh --quiet; fi
+  rm -rf "$WORK"
   echo "demo.sh: stopped"
 }
 trap cleanup EXIT INT TERM
-ip netns exec lab-det mosquitto_sub -h "$BROKER" -t '#' -v & pids+=($!)
-MQTT_BROKER=$BROKER HEALTH_REPORT_INTERVAL=10 ip netns exec lab-det sh -c '[ "$(ip netns identify $$)" = lab-det ] || exit 97; exec "$0"' \
+ip netns exec lab-det mosquitto_sub -h "$BROKER" -t 'camera/#' -t 'system/#' -t 'frigate/#' -v \
+  | cut -c1-240 & pids+=($!)
+# The detector starts only inside the lab namespace (checked by the shell it runs in).
+ip netns exec lab-det env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin MQTT_BROKER="$BROKER" \
+  CAMERA_CREDENTIALS="$CREDS" FRIGATE_CONFIG_PATH="$WORK/frigate/cameras.yml" \
+  STATE_PATH="$WORK/state.json" HEALTH_REPORT_INTERVAL=10 LOG_LEVEL=INFO \
+  sh -c '[ "$(ip netns identify $$)" = lab-det ] || exit 97; exec "$0"' \
   target/release/camera-detector & pids+=($!)
 echo "demo.sh: running for ${SECS}s (Ctrl-C stops)"
-sleep "$SECS"
+for _ in $(seq 1 "$SECS"); do
+  if [ -f "$WORK/frigate/cameras.yml" ] && [ ! -f "$WORK/shown" ]; then
+    echo "demo.sh: ---- the Frigate file ($WORK/frigate/cameras.yml) ----"
+    cat "$WORK/frigate/cameras.yml"; touch "$WORK/shown"
+  fi
+  sleep 1
+done
