@@ -16,18 +16,7 @@ BIN=$ROOT/target/$PROFILE/camera-detector
 flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh --if-down >/dev/null
 LAB_JSON=scripts/lab/run/lab.json
 NS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["detector"]["ns"])' "$LAB_JSON")
-CREDS=$(python3 - "$LAB_JSON" <<'PY'
-import json, sys
-lab = json.load(open(sys.argv[1]))
-pairs = []
-for cam in lab["cameras"]:
-    for r in (cam.get("rtsp") or []) + [cam.get("onvif") or {}]:
-        if r.get("user") and (r["user"], r["pass"]) not in pairs:
-            pairs.append((r["user"], r["pass"]))
-pairs = pairs[len(pairs) // 2:] + pairs[:len(pairs) // 2]
-print(",".join(f"{u}:{p}" for u, p in pairs))
-PY
-)
+CREDS=$(python3 scripts/lab/lab-credentials.py --rotate "$LAB_JSON")
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 for i in $(seq 1 "$RUNS"); do

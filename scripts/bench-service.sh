@@ -18,15 +18,12 @@ import json, os, subprocess, sys, tempfile, time
 root, passes, steady = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 lab = json.load(open(f"{root}/scripts/lab/run/lab.json"))
 ns, broker = lab["detector"]["ns"], lab["mqtt"]["host"]
-pairs = []
-for cam in lab["cameras"]:
-    for r in (cam.get("rtsp") or []) + [cam.get("onvif") or {}]:
-        if r.get("user") and (r["user"], r["pass"]) not in pairs:
-            pairs.append((r["user"], r["pass"]))
+creds = subprocess.run(["python3", f"{root}/scripts/lab/lab-credentials.py"], capture_output=True,
+                       text=True, check=True).stdout.strip()
 work = tempfile.mkdtemp(prefix="cd-bench-")
 prefix = f"bench{os.getpid()}"
 env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "MQTT_BROKER": broker, "MQTT_TOPIC_PREFIX": prefix,
-       "BALENA_DEVICE_UUID": prefix, "CAMERA_CREDENTIALS": ",".join(f"{u}:{p}" for u, p in pairs),
+       "BALENA_DEVICE_UUID": prefix, "CAMERA_CREDENTIALS": creds,
        "FRIGATE_CONFIG_PATH": f"{work}/cameras.yml", "STATE_PATH": "", "LOG_LEVEL": "INFO"}
 sub = subprocess.Popen(["ip", "netns", "exec", ns, "mosquitto_sub", "-h", broker, "-t", f"{prefix}/camera/discovery/+",
                         "-F", "%t"], stdout=subprocess.PIPE, text=True)
@@ -59,13 +56,15 @@ print("first retained discovery per camera: " + ", ".join(f"{k} {v:.1f} s" for k
 def passes_logged():
     return open(f"{work}/service.log").read().count("INFO  camera_detector::service::cameras] discovery:")
 rss, peak_threads = [], 0
-done = passes_logged()
-for i in range(passes):
+while passes_logged() < 1 and time.monotonic() - t0 < 60:
+    time.sleep(0.1)
+r, th = status(); rss.append(r); peak_threads = max(peak_threads, th)
+for i in range(1, passes):
+    done = passes_logged()
+    os.kill(pid, 1)  # SIGHUP: the next pass now
     while passes_logged() <= done and time.monotonic() - t0 < 60 + 30 * passes:
         time.sleep(0.1)
-    done = passes_logged()
     r, th = status(); rss.append(r); peak_threads = max(peak_threads, th)
-    os.kill(pid, 1)  # SIGHUP: next pass now
 print(f"{passes} passes: RSS after pass 1 {rss[0]} KiB, after pass {passes} {rss[-1]} KiB, max {max(rss)} KiB "
       f"(growth {rss[-1] - rss[0]:+d} KiB); peak threads {peak_threads}")
 c0, s0 = cpu_secs(), time.monotonic()

@@ -16,17 +16,7 @@ LAB_STARTED=0
 scripts/lab/lab-status.sh -q || { flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; }
 LAB_JSON=scripts/lab/run/lab.json
 BROKER=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["mqtt"]["host"])' "$LAB_JSON")
-CREDS=$(python3 - "$LAB_JSON" <<'PY'
-import json, sys
-lab = json.load(open(sys.argv[1]))
-pairs = []
-for cam in lab["cameras"]:
-    for r in (cam.get("rtsp") or []) + [cam.get("onvif") or {}]:
-        if r.get("user") and (r["user"], r["pass"]) not in pairs:
-            pairs.append((r["user"], r["pass"]))
-print(",".join(f"{u}:{p}" for u, p in pairs))
-PY
-)
+CREDS=$(python3 scripts/lab/lab-credentials.py "$LAB_JSON")
 WORK=$(mktemp -d /tmp/camera-detector-demo.XXXXXX)
 pids=()
 cleanup() {

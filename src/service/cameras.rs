@@ -27,7 +27,12 @@ pub enum Event {
     Pass(Box<Report>),
     /// A registry finding (quick check, validation, ARP sighting).
     Finding(Finding),
+    /// A WS-Discovery Hello from a camera at this address (between scans).
+    Hello(Ipv4Addr),
 }
+
+/// A Hello from an unknown camera triggers a full scan, at most this often.
+const HELLO_RESCAN_MIN_GAP: Duration = Duration::from_secs(60);
 
 /// The registry, the scheduler and what they need to act.
 pub struct Cameras {
@@ -45,6 +50,7 @@ pub struct Cameras {
     /// STATE_PATH bookkeeping: changed since the last save, and when to save.
     dirty: bool,
     save_clock: SaveClock,
+    last_hello_rescan: Option<Instant>,
     /// The cameras as last published, for the health report (read by the publisher's
     /// on-connect hook on its own thread).
     pub snapshot: Arc<Mutex<Vec<CameraRecord>>>,
@@ -88,6 +94,7 @@ impl Cameras {
             last_frigate: None,
             dirty: false,
             save_clock: SaveClock::new(),
+            last_hello_rescan: None,
             snapshot,
             cfg,
         };
@@ -153,6 +160,41 @@ impl Cameras {
         }
         self.save_state(false);
         next.min(Instant::now() + persist::SAVE_PERIOD)
+    }
+
+    /// Listens for WS-Discovery Hellos between scans on a thread of its own (named
+    /// `wsd-hello`), reporting camera Hellos as [`Event::Hello`]. Port 3702 taken or no
+    /// multicast interface: logged, and discovery goes on without it.
+    pub fn listen_for_hellos(&self) {
+        if !self.cfg.discovery.enabled {
+            return;
+        }
+        let ifaces: Vec<net::Iface> =
+            net::select(&net::local_ipv4(), &self.cfg.discovery.interfaces, false)
+                .into_iter()
+                .filter(|i| i.multicast)
+                .collect();
+        let listener = match crate::discovery::wsd::HelloListener::bind(&ifaces) {
+            Ok(l) => l,
+            Err(e) => {
+                log::warn!("WS-Discovery Hellos not heard between scans: {e}");
+                return;
+            }
+        };
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("wsd-hello".into())
+            .stack_size(crate::discovery::pool::WORKER_STACK)
+            .spawn(move || loop {
+                for f in listener.recv_until(Instant::now() + Duration::from_secs(5)) {
+                    if tx.send(Event::Hello(f.ip)).is_err() {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("wsd-hello thread: {e}");
+        }
     }
 
     /// SIGHUP: a full scan now.
@@ -301,6 +343,18 @@ impl Cameras {
             Event::Finding(f) => {
                 let changes = self.registry.apply(f, now());
                 self.publish(&changes);
+            }
+            Event::Hello(ip) => {
+                let known = self.registry.known_ips().contains(&ip);
+                let now = Instant::now();
+                let quiet = self
+                    .last_hello_rescan
+                    .map_or(true, |t| now.duration_since(t) >= HELLO_RESCAN_MIN_GAP);
+                if !known && quiet && !self.scanning {
+                    log::info!("WS-Discovery Hello from {ip}, not a known camera: rescanning");
+                    self.last_hello_rescan = Some(now);
+                    self.scheduler.on_rescan_request(now);
+                }
             }
         }
     }

@@ -89,6 +89,7 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
         };
 
     cams.restore();
+    cams.listen_for_hellos();
     let mut next_health = Instant::now() + cfg.health_report_interval;
     loop {
         let next_camera_work = cams.poll();

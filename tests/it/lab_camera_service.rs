@@ -25,21 +25,7 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
         .to_string();
     let dir = tempfile::tempdir().expect("tempdir");
     let frigate_path = dir.path().join("frigate/cameras.yml");
-    let mut creds: Vec<(String, String)> = Vec::new();
-    for cam in lab.truth["cameras"].as_array().expect("cameras") {
-        let logins = cam["rtsp"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain([&cam["onvif"]]);
-        for r in logins {
-            if let (Some(u), Some(p)) = (r["user"].as_str(), r["pass"].as_str()) {
-                if !creds.contains(&(u.to_string(), p.to_string())) {
-                    creds.push((u.to_string(), p.to_string()));
-                }
-            }
-        }
-    }
+    let creds = lab.credentials();
     let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
     let sub = Sub::start_cmd(
         lab.in_ns(&det_ns, "mosquitto_sub")

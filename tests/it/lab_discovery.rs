@@ -10,22 +10,7 @@ use serde_json::Value;
 
 /// Every lab credential, rotated so that no camera's own pair comes first.
 fn lab_credentials(lab: &Lab) -> Vec<(String, String)> {
-    let mut creds: Vec<(String, String)> = Vec::new();
-    for cam in lab.truth["cameras"].as_array().expect("cameras") {
-        let pairs = cam["rtsp"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(std::iter::once(&cam["onvif"]));
-        for r in pairs {
-            if let (Some(u), Some(p)) = (r["user"].as_str(), r["pass"].as_str()) {
-                let pair = (u.to_string(), p.to_string());
-                if !creds.contains(&pair) {
-                    creds.push(pair);
-                }
-            }
-        }
-    }
+    let mut creds = lab.credentials();
     let half = creds.len() / 2;
     creds.rotate_left(half);
     creds

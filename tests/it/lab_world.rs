@@ -26,22 +26,11 @@ impl Drop for Service {
 }
 
 fn service(lab: &Lab, broker: (String, u16), extra: (&str, &str), env: &[(&str, &str)]) -> Service {
-    let mut creds: Vec<String> = Vec::new();
-    for cam in lab.truth["cameras"].as_array().expect("cameras") {
-        for r in cam["rtsp"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain([&cam["onvif"]])
-        {
-            if let (Some(u), Some(p)) = (r["user"].as_str(), r["pass"].as_str()) {
-                let c = format!("{u}:{p}");
-                if !creds.contains(&c) {
-                    creds.push(c);
-                }
-            }
-        }
-    }
+    let mut creds: Vec<String> = lab
+        .credentials()
+        .iter()
+        .map(|(u, p)| format!("{u}:{p}"))
+        .collect();
     creds.push(format!("{}:{}", extra.0, extra.1));
     let dir = tempfile::tempdir().expect("tempdir");
     let frigate = dir.path().join("cameras.yml");

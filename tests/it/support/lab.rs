@@ -223,3 +223,27 @@ impl Lab {
         )
     }
 }
+
+impl Lab {
+    /// Every distinct camera credential of lab.json as (user, password): per camera its
+    /// RTSP logins, then its ONVIF login, in document order (as scripts/lab/lab-credentials.py).
+    pub fn credentials(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for cam in self.truth["cameras"].as_array().expect("cameras") {
+            let logins = cam["rtsp"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(std::iter::once(&cam["onvif"]));
+            for r in logins {
+                if let (Some(u), Some(p)) = (r["user"].as_str(), r["pass"].as_str()) {
+                    let pair = (u.to_string(), p.to_string());
+                    if !out.contains(&pair) {
+                        out.push(pair);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
