@@ -25,6 +25,8 @@ use std::time::{Duration, Instant, SystemTime};
 pub enum Event {
     /// A discovery pass ended.
     Pass(Box<Report>),
+    /// A camera a running pass has finished with (published before the pass ends).
+    Early(Box<engine::Camera>),
     /// A registry finding (quick check, validation, ARP sighting).
     Finding(Finding),
     /// A WS-Discovery Hello from a camera at this address (between scans).
@@ -306,7 +308,10 @@ impl Cameras {
             .name("discovery".into())
             .stack_size(crate::discovery::pool::WORKER_STACK)
             .spawn(move || {
-                let report = engine::discover_once(&settings, &pool);
+                let early = tx.clone();
+                let report = engine::discover_once_with(&settings, &pool, &|c| {
+                    let _ = early.send(Event::Early(Box::new(c)));
+                });
                 let _ = tx.send(Event::Pass(Box::new(report)));
             });
         if let Err(e) = spawned {
@@ -342,6 +347,12 @@ impl Cameras {
             }
             Event::Finding(f) => {
                 let changes = self.registry.apply(f, now());
+                self.publish(&changes);
+            }
+            Event::Early(c) => {
+                let now = now();
+                let rec = CameraRecord::from_discovery(&c, now.wall, self.cfg.http_port);
+                let changes = self.registry.apply(Finding::Discovered(Box::new(rec)), now);
                 self.publish(&changes);
             }
             Event::Hello(ip) => {

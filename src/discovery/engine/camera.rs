@@ -254,19 +254,23 @@ impl Hosts {
         c
     }
 
+    /// The camera at `ip` as it stands, if it is complete enough to report before the pass
+    /// ends: a main stream seen to play and a MAC learnt by ARP (so that its id is final).
+    #[must_use]
+    pub fn early(&self, ip: Ipv4Addr) -> Option<Camera> {
+        let mac = self.macs.get(&ip)?;
+        let mut c = self.by_ip.get(&ip).filter(|c| c.main.is_some())?.clone();
+        identify(&mut c, Some(mac));
+        Some(c)
+    }
+
     /// Splits into cameras (a playing main stream or an ONVIF identity) and the rest;
     /// `macs` gives each IP's MAC where known. Ids and vendor hints are filled here.
     pub fn finish(self, macs: &BTreeMap<Ipv4Addr, [u8; 6]>) -> (Vec<Camera>, Vec<Rejected>) {
         let mut cameras = Vec::new();
         let mut rejected = Vec::new();
         for (ip, mut c) in self.by_ip {
-            let mac = macs.get(&ip);
-            c.mac = mac.map(arp::mac_to_string);
-            if c.vendor.is_none() {
-                c.vendor = mac.and_then(arp::oui_vendor).map(str::to_owned);
-            }
-            c.id = camera_id(mac, c.endpoint.as_deref(), c.serial_number.as_deref(), ip);
-            c.open_ports.sort_unstable();
+            identify(&mut c, macs.get(&ip));
             if c.main.is_some() || self.onvif_ok.contains(&ip) {
                 cameras.push(c);
             } else if !c.open_ports.is_empty() || !c.errors.is_empty() {
@@ -279,6 +283,16 @@ impl Hosts {
         }
         (cameras, rejected)
     }
+}
+
+/// Fills MAC, vendor hint (from the OUI when nothing better is known) and id.
+fn identify(c: &mut Camera, mac: Option<&[u8; 6]>) {
+    c.mac = mac.map(arp::mac_to_string);
+    if c.vendor.is_none() {
+        c.vendor = mac.and_then(arp::oui_vendor).map(str::to_owned);
+    }
+    c.id = camera_id(mac, c.endpoint.as_deref(), c.serial_number.as_deref(), c.ip);
+    c.open_ports.sort_unstable();
 }
 
 #[cfg(test)]
@@ -372,6 +386,15 @@ mod tests {
         h.seen(noise, "scan").open_ports = vec![554];
         h.seen(Ipv4Addr::new(10, 0, 0, 8), "wsd");
         let macs = BTreeMap::from([(IP, [0x44, 0x19, 0xb6, 0, 0, 1])]);
+        // Early: only with a stream and a MAC from ARP.
+        assert_eq!(h.early(IP), None, "no ARP MAC yet");
+        h.macs = macs.clone();
+        let early = h.early(IP).expect("stream + MAC");
+        assert_eq!(
+            (early.id.as_str(), early.vendor.as_deref()),
+            ("4419b6000001", Some("hikvision"))
+        );
+        assert_eq!(h.early(onvif), None, "no stream");
         let (cams, rejected) = h.finish(&macs);
         assert_eq!(cams.len(), 2);
         assert_eq!(cams[0].id, "4419b6000001");

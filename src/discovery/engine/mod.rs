@@ -15,4 +15,4 @@ pub mod sweep;
 
 pub use camera::{table, Camera, Report, Stats};
 pub use jobs::Settings;
-pub use run::discover_once;
+pub use run::{discover_once, discover_once_with};

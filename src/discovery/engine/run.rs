@@ -15,6 +15,17 @@ use std::time::{Duration, Instant};
 /// job answered, or at `settings.deadline` (what is known then is reported, with a note).
 #[must_use]
 pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
+    discover_once_with(settings, pool, &|_| {})
+}
+
+/// [`discover_once`], handing each camera to `on_camera` as soon as it is complete (a main
+/// stream plays and its MAC is known), before the pass ends; the report still lists it.
+#[must_use]
+pub fn discover_once_with(
+    settings: &Arc<Settings>,
+    pool: &Pool,
+    on_camera: &dyn Fn(super::Camera),
+) -> Report {
     let start = Instant::now();
     let hard_stop = start + settings.deadline;
     let (tx, rx): (Sender<Finding>, Receiver<Finding>) = unbounded();
@@ -26,6 +37,7 @@ pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
     jobs::start_sources(settings, &tx, &mut report);
 
     let mut timed_out = false;
+    let mut reported = std::collections::BTreeSet::new();
     while !plan.is_done() {
         let now = Instant::now();
         if now >= hard_stop {
@@ -36,13 +48,23 @@ pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
         let jobs = match rx.recv_timeout(wake.saturating_duration_since(now)) {
             Ok(finding) => {
                 let now = Instant::now();
+                let rtsp_of = match &finding {
+                    Finding::Rtsp { ip, .. } => Some(*ip),
+                    _ => None,
+                };
                 if matches!(finding, Finding::Onvif(..) | Finding::Rtsp { .. }) {
                     report.stats.work_done_ms = millis(now - start);
                 }
-                jobs::absorb(finding, settings, &mut hosts, &mut report)
+                let jobs: Vec<_> = jobs::absorb(finding, settings, &mut hosts, &mut report)
                     .into_iter()
                     .flat_map(|e| plan.on_event(e, now))
-                    .collect()
+                    .collect();
+                if let Some(ip) = rtsp_of.filter(|_| settings.mac_tracking) {
+                    if let Some(cam) = hosts.early(ip).filter(|_| reported.insert(ip)) {
+                        on_camera(cam);
+                    }
+                }
+                jobs
             }
             Err(_) => plan.on_tick(Instant::now()),
         };
