@@ -97,28 +97,8 @@ pub const MESSAGES: [MessageSpec; 7] = [
     spec(Kind::FrigateReload),
 ];
 
-/// A camera status change (`camera/status/{id}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Online,
-    Offline,
-    IpChanged,
-    StreamError,
-}
-
-impl Status {
-    /// `online`, `offline`, `ip_changed`, `stream_error`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Status::Online => "online",
-            Status::Offline => "offline",
-            Status::IpChanged => "ip_changed",
-            Status::StreamError => "stream_error",
-        }
-    }
-}
+/// A camera status change (`camera/status/{id}`): the registry's, which decides them.
+pub use crate::registry::Status;
 
 /// What every camera payload needs besides the record.
 #[derive(Debug, Clone, Copy)]

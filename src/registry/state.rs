@@ -69,8 +69,9 @@ pub enum Finding {
     MacSeen { mac: [u8; 6], ip: Ipv4Addr },
 }
 
-/// A camera status, as published on `camera/status/{id}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A camera status, as published on `camera/status/{id}` (serialized as [`Status::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Online,
     Offline,
@@ -81,7 +82,7 @@ pub enum Status {
 impl Status {
     /// The payload's `status` text.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Status::Online => "online",
             Status::Offline => "offline",

@@ -398,7 +398,7 @@ impl Cameras {
                 Change::Status(id, s) => self
                     .registry
                     .get(id)
-                    .map(|r| contract::status_message(&self.topics, r, status(*s), &p, wall)),
+                    .map(|r| contract::status_message(&self.topics, r, *s, &p, wall)),
                 Change::Removed(id) => Some(contract::removal_message(&self.topics, id)),
             };
             if let Some(m) = msg {
@@ -501,15 +501,6 @@ impl Cameras {
                 }
             }
         });
-    }
-}
-
-fn status(s: registry::Status) -> contract::Status {
-    match s {
-        registry::Status::Online => contract::Status::Online,
-        registry::Status::Offline => contract::Status::Offline,
-        registry::Status::IpChanged => contract::Status::IpChanged,
-        registry::Status::StreamError => contract::Status::StreamError,
     }
 }
 
