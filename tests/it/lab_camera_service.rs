@@ -83,6 +83,10 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
             seen.entry(id.to_string())
                 .or_insert((started.elapsed(), v["camera"].clone()));
         } else if rest == "frigate/config/cameras" {
+            // Retained and readable by every client: no camera password in it.
+            for (_, p) in &creds {
+                assert!(!payload.contains(p.as_str()), "a password in {topic}");
+            }
             frigate_json = serde_json::from_str::<Value>(&payload).ok();
         } else if rest == "frigate/config/reload" {
             reload = true;
