@@ -48,8 +48,11 @@ pub fn discover_once_with(
         let jobs = match rx.recv_timeout(wake.saturating_duration_since(now)) {
             Ok(finding) => {
                 let now = Instant::now();
-                let rtsp_of = match &finding {
-                    Finding::Rtsp { ip, .. } => Some(*ip),
+                // Which cameras may have become complete: the one an RTSP job answered
+                // for, or (when the scan brings the ARP sweep's MACs) any that played before.
+                let check = match &finding {
+                    Finding::Rtsp { ip, .. } => Some(Some(*ip)),
+                    Finding::Scan(_) => Some(None),
                     _ => None,
                 };
                 if matches!(finding, Finding::Onvif(..) | Finding::Rtsp { .. }) {
@@ -59,9 +62,19 @@ pub fn discover_once_with(
                     .into_iter()
                     .flat_map(|e| plan.on_event(e, now))
                     .collect();
-                if let Some(ip) = rtsp_of.filter(|_| settings.mac_tracking) {
-                    if let Some(cam) = hosts.early(ip).filter(|_| reported.insert(ip)) {
-                        on_camera(cam);
+                if let Some(which) = check.filter(|_| settings.mac_tracking) {
+                    let ips: Vec<_> = match which {
+                        Some(ip) => vec![ip],
+                        None => hosts.by_ip.keys().copied().collect(),
+                    };
+                    for ip in ips {
+                        if reported.contains(&ip) {
+                            continue;
+                        }
+                        if let Some(cam) = hosts.early(ip) {
+                            reported.insert(ip);
+                            on_camera(cam);
+                        }
                     }
                 }
                 jobs
