@@ -34,8 +34,11 @@ pub fn with_userinfo(url: &str, user: &str, password: &str) -> String {
     }
 }
 
-/// Every byte but `A-Z a-z 0-9 - . _ ~` as `%XX`.
-fn percent_encode(s: &str) -> String {
+/// RFC 3986 userinfo part: every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) as
+/// `%XX`. Stricter than the RFC needs (sub-delims could stay), so that `:`, `@`, `{`, `}`,
+/// `%` and `/` can never change how the URL splits. Shared with the Frigate config.
+#[must_use]
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

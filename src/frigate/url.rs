@@ -30,21 +30,7 @@ pub enum Passwords {
     Placeholder,
 }
 
-/// RFC 3986 userinfo part: every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) as
-/// `%XX`. Stricter than the RFC needs (sub-delims could stay), so that `:`, `@`, `{`, `}`,
-/// `%` and `/` can never change how the URL splits.
-#[must_use]
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use crate::contract::url::percent_encode;
 
 /// `url` (`scheme://host[:port]/path?query`) with `user:password@` put in front of the host
 /// (any userinfo it had is replaced), written so that the camera gets exactly `user` and
