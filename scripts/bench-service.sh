@@ -25,6 +25,7 @@ prefix = f"bench{os.getpid()}"
 env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "MQTT_BROKER": broker, "MQTT_TOPIC_PREFIX": prefix,
        "BALENA_DEVICE_UUID": prefix, "CAMERA_CREDENTIALS": creds,
        "FRIGATE_CONFIG_PATH": f"{work}/cameras.yml", "STATE_PATH": "", "LOG_LEVEL": "INFO"}
+env.update({k: v for k, v in os.environ.items() if k.startswith("MALLOC_")})  # allocator experiments
 sub = subprocess.Popen(["ip", "netns", "exec", ns, "mosquitto_sub", "-h", broker, "-t", f"{prefix}/camera/discovery/+",
                         "-F", "%t"], stdout=subprocess.PIPE, text=True)
 time.sleep(0.3)
@@ -54,7 +55,7 @@ while len(first) < want and time.monotonic() - t0 < 60:
     first.setdefault(line.strip().rsplit("/", 1)[1], time.monotonic() - t0)
 print("first retained discovery per camera: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(first.items())))
 def passes_logged():
-    return open(f"{work}/service.log").read().count("INFO  camera_detector::service::cameras] discovery:")
+    return sum(1 for l in open(f"{work}/service.log") if "] discovery: " in l and " cameras in " in l)
 rss, peak_threads = [], 0
 while passes_logged() < 1 and time.monotonic() - t0 < 60:
     time.sleep(0.1)
@@ -67,6 +68,10 @@ for i in range(1, passes):
     r, th = status(); rss.append(r); peak_threads = max(peak_threads, th)
 print(f"{passes} passes: RSS after pass 1 {rss[0]} KiB, after pass {passes} {rss[-1]} KiB, max {max(rss)} KiB "
       f"(growth {rss[-1] - rss[0]:+d} KiB); peak threads {peak_threads}")
+print("RSS after each pass (KiB): " + " ".join(map(str, rss)))
+import re
+heap = re.findall(r"cameras in [0-9.]+ s \(\d+ known; heap in use (\d+) KiB\)", open(f"{work}/service.log").read())
+print("heap in use after each pass (KiB): " + " ".join(heap))
 c0, s0 = cpu_secs(), time.monotonic()
 samples = []
 while time.monotonic() - s0 < steady:

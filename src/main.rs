@@ -77,7 +77,7 @@ fn probe(url: &str) -> ExitCode {
 
 /// `scan [--json] [--networks CIDR,...]`: one discovery pass (no MQTT).
 fn scan(args: &[&str]) -> ExitCode {
-    use camera_detector::discovery::{engine, pool::Pool};
+    use camera_detector::discovery::engine;
     let mut json = false;
     let mut networks: Option<String> = None;
     let mut it = args.iter();
@@ -112,8 +112,8 @@ fn scan(args: &[&str]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let pool = match Pool::new(settings.workers) {
-        Ok(p) => p,
+    let threads = match engine::Threads::new(settings.workers) {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("camera-detector: cannot start the discovery workers: {e}");
             return ExitCode::from(1);
@@ -126,7 +126,7 @@ fn scan(args: &[&str]) -> ExitCode {
         settings.workers,
         settings.window.as_secs_f64()
     );
-    let report = engine::discover_once(&settings, &pool);
+    let report = engine::discover_once(&settings, &threads);
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -142,6 +142,7 @@ fn scan(args: &[&str]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    camera_detector::alloc::limit_arenas();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()

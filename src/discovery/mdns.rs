@@ -74,6 +74,7 @@ pub fn browse(ifaces: &[Iface], window: Duration) -> Result<Vec<MdnsFound>, Mdns
 
 /// As [`browse`], handing each instance to `on_found` as soon as it resolves (the same
 /// (ip, port) may come again when a responder re-announces; at most `MAX_FOUND` calls).
+/// Starts a daemon for this browse only; [`Browser`] keeps one across browses.
 ///
 /// # Errors
 /// As [`browse`].
@@ -82,6 +83,62 @@ pub fn browse_each(
     window: Duration,
     on_found: impl FnMut(MdnsFound),
 ) -> Result<(), MdnsError> {
+    Browser::default().browse_each(ifaces, window, on_found)
+}
+
+/// One mdns-sd daemon kept across browses: its thread, sockets and cache live as long as
+/// this (a daemon per pass would start a thread per pass). Browses through one `Browser`
+/// run one at a time.
+#[derive(Default)]
+pub struct Browser {
+    state: parking_lot::Mutex<Option<(ServiceDaemon, Vec<Ipv4Addr>)>>,
+}
+
+impl Browser {
+    /// [`browse_each`] on the kept daemon (started on first use, or again after it failed);
+    /// the interfaces it listens on follow `ifaces` from one browse to the next.
+    ///
+    /// # Errors
+    /// As [`browse`].
+    pub fn browse_each(
+        &self,
+        ifaces: &[Iface],
+        window: Duration,
+        on_found: impl FnMut(MdnsFound),
+    ) -> Result<(), MdnsError> {
+        let mut state = self.state.lock();
+        let want: Vec<Ipv4Addr> = ifaces.iter().map(|i| i.ip).collect();
+        let (daemon, on) = match state.take() {
+            Some((daemon, on)) if on == want => (daemon, on),
+            other => {
+                if let Some((old, _)) = other {
+                    let _ = old.shutdown();
+                }
+                (start(&want)?, want)
+            }
+        };
+        let result = collect(&daemon, window, on_found);
+        if result.is_ok() {
+            *state = Some((daemon, on));
+        } else {
+            // A daemon that refused a browse is started afresh next time.
+            let _ = daemon.shutdown();
+        }
+        result
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some((daemon, _)) = self.state.get_mut().take() {
+            // The daemon's thread ends on shutdown; its status reply is not needed.
+            let _ = daemon.shutdown();
+        }
+    }
+}
+
+/// A daemon listening only on `addrs`.
+fn start(addrs: &[Ipv4Addr]) -> Result<ServiceDaemon, MdnsError> {
     let err = |phase: &'static str| {
         move |e: mdns_sd::Error| MdnsError::Daemon {
             phase,
@@ -90,20 +147,25 @@ pub fn browse_each(
     };
     let daemon = ServiceDaemon::new().map_err(err("start"))?;
     // Only the chosen interfaces: everything off, then their addresses on.
-    daemon
-        .disable_interface(IfKind::All)
-        .map_err(err("interfaces"))?;
-    let addrs: Vec<IfKind> = ifaces
+    let on: Vec<IfKind> = addrs
         .iter()
-        .map(|i| IfKind::Addr(IpAddr::V4(i.ip)))
+        .map(|ip| IfKind::Addr(IpAddr::V4(*ip)))
         .collect();
-    if !addrs.is_empty() {
-        daemon.enable_interface(addrs).map_err(err("interfaces"))?;
+    let set = daemon
+        .disable_interface(IfKind::All)
+        .and_then(|()| {
+            if on.is_empty() {
+                Ok(())
+            } else {
+                daemon.enable_interface(on)
+            }
+        })
+        .map_err(err("interfaces"));
+    if let Err(e) = set {
+        let _ = daemon.shutdown();
+        return Err(e);
     }
-    let result = collect(&daemon, window, on_found);
-    // The daemon's thread ends on shutdown; its status reply is not needed.
-    let _ = daemon.shutdown();
-    result
+    Ok(daemon)
 }
 
 fn collect(

@@ -2,7 +2,8 @@
 //! interrogations, RTSP probes, WS-Discovery unicast probes). Jobs are closures; each
 //! reports its findings over a channel it captured, so the pool knows nothing of cameras.
 //! Threads have small stacks (discovery code keeps its buffers on the heap) and end when
-//! the pool is dropped, after the jobs already queued.
+//! the pool is dropped, after the jobs already queued (dropping it from one of its own jobs
+//! does not wait for that job).
 use crossbeam_channel::{unbounded, Sender};
 use std::thread::JoinHandle;
 
@@ -23,6 +24,14 @@ impl Pool {
     /// # Errors
     /// When the OS refuses a thread (the ones already started are stopped).
     pub fn new(size: usize) -> std::io::Result<Self> {
+        Self::named(size, "discovery")
+    }
+
+    /// Starts `size` workers (at least one) named `{prefix}-N`.
+    ///
+    /// # Errors
+    /// As [`Pool::new`].
+    pub fn named(size: usize, prefix: &str) -> std::io::Result<Self> {
         let (tx, rx) = unbounded::<Task>();
         let mut pool = Pool {
             tx: Some(tx),
@@ -31,7 +40,7 @@ impl Pool {
         for n in 0..size.max(1) {
             let rx = rx.clone();
             let handle = std::thread::Builder::new()
-                .name(format!("discovery-{n}"))
+                .name(format!("{prefix}-{n}"))
                 .stack_size(WORKER_STACK)
                 .spawn(move || {
                     for task in rx {
@@ -69,8 +78,12 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         self.tx = None;
+        // The last owner may be a job on one of the workers: that one is not waited for.
+        let me = std::thread::current().id();
         for w in self.workers.drain(..) {
-            let _ = w.join();
+            if w.thread().id() != me {
+                let _ = w.join();
+            }
         }
     }
 }
@@ -104,6 +117,27 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["discovery-0", "discovery-1", "discovery-2"]);
+    }
+
+    #[test]
+    fn the_last_owner_dropped_by_a_job_does_not_wait_for_that_job() {
+        let pool = Arc::new(Pool::new(2).expect("pool"));
+        let (go_tx, go_rx) = crossbeam_channel::bounded::<()>(1);
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let mine = pool.clone();
+        pool.submit(move || {
+            go_rx.recv().expect("go");
+            drop(mine); // the last owner: Pool::drop runs on this worker
+            done_tx.send(()).expect("send");
+        });
+        drop(pool);
+        go_tx.send(()).expect("go");
+        assert!(
+            done_rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .is_ok(),
+            "the job went on after dropping its own pool"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The camera side of the service, run by the service's main thread, which alone owns the
 //! [`Registry`] and the [`Scheduler`]: it turns scheduler actions into work on other threads
-//! (a discovery pass on its own thread, quick checks, stream validations and ARP on the
+//! (a discovery pass on the kept pass threads, quick checks, stream validations and ARP on the
 //! worker pool), applies the findings that come back over one channel, and publishes what
 //! changed (retained discovery, status events, removals, the Frigate config). Nothing here
 //! blocks on the network.
@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::contract::{self, Publishing};
 use crate::discovery::engine::{self, plan::url_port, Report};
 use crate::discovery::rtsp::session::{self, Timeouts};
-use crate::discovery::{arping, net, pool::Pool, scan};
+use crate::discovery::{arping, net, scan};
 use crate::frigate::{self, FrigateOptions};
 use crate::publish::{topics::Topics, Message, Publisher};
 use crate::registry::persist::{self, SaveClock};
@@ -43,7 +43,7 @@ pub struct Cameras {
     publisher: Publisher,
     registry: Registry,
     scheduler: Scheduler,
-    pool: Arc<Pool>,
+    threads: engine::Threads,
     tx: Sender<Event>,
     scanning: bool,
     networks: Vec<scan::Cidr>,
@@ -81,14 +81,14 @@ impl Cameras {
             0 => crate::config::auto_workers(cores),
             n => n,
         };
-        let pool = Arc::new(Pool::new(workers)?);
+        let threads = engine::Threads::new(workers)?;
         let (tx, rx) = crossbeam_channel::unbounded();
         let cams = Cameras {
             topics: Topics::new(&cfg.mqtt.topic_prefix),
             publisher,
             registry: Registry::new(registry::Settings::from_config(&cfg)),
             scheduler: Scheduler::new(scheduler::Settings::from_config(&cfg), Instant::now()),
-            pool,
+            threads,
             tx,
             scanning: false,
             networks: current_networks(&cfg),
@@ -216,7 +216,7 @@ impl Cameras {
                         .and_then(url_port)
                         .unwrap_or(554);
                     let (tx, timeout) = (self.tx.clone(), self.cfg.discovery.scan_connect_timeout);
-                    self.pool.submit(move || {
+                    self.threads.workers().submit(move || {
                         let addr = SocketAddr::from((t.ip, port));
                         let reachable = TcpStream::connect_timeout(&addr, timeout).is_ok();
                         let _ = tx.send(Event::Finding(Finding::QuickCheck {
@@ -244,7 +244,7 @@ impl Cameras {
                         phase: self.cfg.rtsp_timeout,
                     };
                     let tx = self.tx.clone();
-                    self.pool.submit(move || {
+                    self.threads.workers().submit(move || {
                         let c = cred.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
                         let stream = match session::probe(&v.url, c, &t) {
                             Ok(p) => Some(StreamInfo {
@@ -302,22 +302,16 @@ impl Cameras {
             settings.hosts.retain(|h| !known.contains(h));
         }
         self.scanning = true;
-        let (tx, pool) = (self.tx.clone(), self.pool.clone());
-        let settings = Arc::new(settings);
-        let spawned = std::thread::Builder::new()
-            .name("discovery".into())
-            .stack_size(crate::discovery::pool::WORKER_STACK)
-            .spawn(move || {
-                let early = tx.clone();
-                let report = engine::discover_once_with(&settings, &pool, &|c| {
-                    let _ = early.send(Event::Early(Box::new(c)));
-                });
+        let (early, tx) = (self.tx.clone(), self.tx.clone());
+        self.threads.spawn_pass(
+            Arc::new(settings),
+            move |c| {
+                let _ = early.send(Event::Early(Box::new(c)));
+            },
+            move |report| {
                 let _ = tx.send(Event::Pass(Box::new(report)));
-            });
-        if let Err(e) = spawned {
-            log::error!("discovery thread: {e}");
-            self.scanning = false;
-        }
+            },
+        );
     }
 
     /// Applies one event and publishes what changed.
@@ -331,19 +325,26 @@ impl Cameras {
                     let rec = CameraRecord::from_discovery(c, now.wall, self.cfg.http_port);
                     changes.extend(self.registry.apply(Finding::Discovered(Box::new(rec)), now));
                 }
-                log::info!(
-                    "discovery: {} cameras in {:.1} s ({} known)",
-                    report.cameras.len(),
-                    report.stats.elapsed_ms as f64 / 1000.0,
-                    self.registry.len()
-                );
-                for n in &report.notes {
-                    log::info!("discovery: {n}");
-                }
                 self.publish(&changes);
                 self.scheduler
                     .on_scan_done(self.registry.len(), Instant::now());
                 self.update_frigate();
+                for n in &report.notes {
+                    log::info!("discovery: {n}");
+                }
+                let (found, secs) = (report.cameras.len(), report.stats.elapsed_ms);
+                drop(report);
+                // The pass's buffers are free now; the summary line comes after, so what
+                // reads RSS when it appears sees the trimmed heap.
+                crate::alloc::trim();
+                let heap = crate::alloc::in_use()
+                    .map(|b| format!("; heap in use {} KiB", b / 1024))
+                    .unwrap_or_default();
+                log::info!(
+                    "discovery: {found} cameras in {:.1} s ({} known{heap})",
+                    secs as f64 / 1000.0,
+                    self.registry.len()
+                );
             }
             Event::Finding(f) => {
                 let changes = self.registry.apply(f, now());
@@ -377,9 +378,7 @@ impl Cameras {
         self.save_state(true);
         let changes = self.registry.shutdown();
         self.publish(&changes);
-        if let Ok(pool) = Arc::try_unwrap(self.pool) {
-            pool.detach();
-        }
+        self.threads.detach();
     }
 
     fn publish(&mut self, changes: &[Change]) {
@@ -463,7 +462,7 @@ impl Cameras {
         };
         let hosts = scan::plan(&[net], &[iface.ip], &self.cfg.discovery.exclude).hosts;
         let tx = self.tx.clone();
-        self.pool.submit(move || {
+        self.threads.workers().submit(move || {
             match arping::resolve(&iface, &hosts, Duration::from_millis(600)) {
                 Ok(found) => {
                     for (ip, m) in found {
@@ -481,7 +480,7 @@ impl Cameras {
     fn arp_sightings(&self, ips: Vec<Ipv4Addr>) {
         let ifaces = net::select(&net::local_ipv4(), &self.cfg.discovery.interfaces, false);
         let tx = self.tx.clone();
-        self.pool.submit(move || {
+        self.threads.workers().submit(move || {
             for iface in ifaces {
                 let Some(net) = scan::Cidr::new(iface.ip, iface.prefix) else {
                     continue;

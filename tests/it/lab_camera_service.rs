@@ -10,7 +10,6 @@ use crate::support::broker::Sub;
 use crate::support::lab::{lab, with_creds};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -35,18 +34,11 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
     let state = dir.path().join("state/state.json");
     let start = || {
         Killed(
-            lab.detector()
-                .env_clear()
-                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-                .env("MQTT_BROKER", &host)
-                .env("MQTT_PORT", port.to_string())
-                .env("MQTT_TOPIC_PREFIX", &prefix)
-                .env("BALENA_DEVICE_UUID", &node)
+            lab.detector_service(&prefix, &node)
                 .env("CAMERA_CREDENTIALS", list.join(","))
                 .env("FRIGATE_CONFIG_PATH", &frigate_path)
                 .env("STATE_PATH", &state)
                 .env("LOG_LEVEL", "INFO")
-                .stdout(Stdio::null())
                 .spawn()
                 .expect("start the detector in the lab"),
         )

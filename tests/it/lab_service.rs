@@ -2,7 +2,6 @@
 //! connect, offline on SIGTERM (the cameras: lab_camera_service).
 use crate::support::broker::Sub;
 use crate::support::lab::lab;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -19,16 +18,8 @@ fn the_service_in_the_detector_namespace_reports_health_to_the_lab_broker() {
         &format!("{prefix}/#"),
     );
     let mut child = lab
-        .detector()
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("MQTT_BROKER", &host)
-        .env("MQTT_PORT", port.to_string())
-        .env("MQTT_TOPIC_PREFIX", &prefix)
-        .env("BALENA_DEVICE_UUID", &node)
-        .env("STATE_PATH", "")
+        .detector_service(&prefix, &node)
         .env("FRIGATE_UPDATE_ENABLED", "false")
-        .stdout(Stdio::null())
         .spawn()
         .expect("start the detector in the lab");
     let online = sub.wait_for(Duration::from_secs(15), |t, p| {

@@ -7,7 +7,7 @@ use crate::support::lab::{lab, Lab};
 use crate::support::ownbroker::OwnBroker;
 use crate::support::owncam::OwnCamera;
 use serde_json::Value;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// The detector in lab-det (killed when dropped), with every lab credential plus `extra`.
@@ -35,18 +35,13 @@ fn service(lab: &Lab, broker: (String, u16), extra: (&str, &str), env: &[(&str, 
     let dir = tempfile::tempdir().expect("tempdir");
     let frigate = dir.path().join("cameras.yml");
     let prefix = format!("w{}x{}", std::process::id(), fastrand::u32(..));
-    let mut cmd = lab.detector();
-    cmd.env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("MQTT_BROKER", &broker.0)
+    let mut cmd = lab.detector_service(&prefix, &prefix);
+    // The broker may be one the test owns.
+    cmd.env("MQTT_BROKER", &broker.0)
         .env("MQTT_PORT", broker.1.to_string())
-        .env("MQTT_TOPIC_PREFIX", &prefix)
-        .env("BALENA_DEVICE_UUID", &prefix)
         .env("CAMERA_CREDENTIALS", creds.join(","))
         .env("FRIGATE_CONFIG_PATH", &frigate)
-        .env("STATE_PATH", "")
-        .env("LOG_LEVEL", "INFO")
-        .stdout(Stdio::null());
+        .env("LOG_LEVEL", "INFO");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -241,5 +236,56 @@ fn lab_world_a_broker_restart_gets_every_retained_topic_back_within_5_s() {
     assert!(
         back <= Duration::from_secs(5),
         "within 5 s: {back:?} (the original took 281 s)"
+    );
+}
+
+#[test]
+fn lab_world_a_hello_from_a_new_camera_rescans_at_once() {
+    let Some(lab) = lab() else { return };
+    let broker = lab.broker();
+    // One scan at start and the next an hour later: only the Hello can find the new camera.
+    let env = [
+        ("SMART_DISCOVERY_ENABLED", "false"),
+        ("DISCOVERY_INTERVAL", "3600"),
+    ];
+    let creds = (
+        crate::support::owncam::USER,
+        crate::support::owncam::PASSWORD,
+    );
+    let svc = service(&lab, broker.clone(), creds, &env);
+    let sub = subscribe(&lab, &broker, &format!("{}/#", svc.prefix));
+    // The Frigate config goes out at the end of each pass.
+    let frigate = format!("{}/frigate/config/cameras", svc.prefix);
+    assert!(
+        wait_json(&sub, &frigate, 40, |_| true).is_some(),
+        "the first pass ended"
+    );
+
+    let cam = OwnCamera::start(&lab, "hl");
+    let id = cam.mac().replace(':', "");
+    let disc = format!("{}/camera/discovery/{id}", svc.prefix);
+    // ipycam's WS-Discovery server announcing itself from the new camera's address, as
+    // ipycam does when it starts.
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lab/venv/bin/python");
+    let ip = cam.ip().to_string();
+    let uuid = format!("5e1f0000-0000-4000-8000-{:012x}", std::process::id());
+    let t = Instant::now();
+    let hello = std::process::Command::new("ip")
+        .args(["netns", "exec", cam.ns(), python, "-c"])
+        .arg(crate::lab_wsd::IPYCAM_PEER)
+        .args([&ip, "NewCam", &uuid, "0.5"])
+        .status()
+        .expect("run ipycam's announcer");
+    assert!(hello.success(), "ipycam sent its Hello and Bye");
+    let found = wait_json(&sub, &disc, 60, |v| v["camera"]["ip"] == ip.as_str());
+    eprintln!("new camera published {:?} after its Hello", t.elapsed());
+    let found = found.expect("the Hello's rescan found the new camera");
+    assert_eq!(
+        found["camera"]["mac"]
+            .as_str()
+            .map(str::to_lowercase)
+            .as_deref(),
+        Some(cam.mac()),
+        "{found}"
     );
 }

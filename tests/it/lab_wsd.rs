@@ -247,7 +247,7 @@ fn terminate(p: &mut Peer, limit: Duration) {
 
 /// ipycam's own WS-Discovery server class sends its Hello, waits, sends its Bye: the
 /// same code path cam1's ipycam runs at start and stop (without the camera around it).
-const IPYCAM_PEER: &str = r#"
+pub(crate) const IPYCAM_PEER: &str = r#"
 import sys, time, types
 from ipycam.discovery import WSDiscoveryServer
 ip, name, uuid, hold = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])

@@ -15,6 +15,7 @@ mod lab_camera_service;
 mod lab_discovery;
 mod lab_fixtures;
 mod lab_mdns;
+mod lab_memory;
 mod lab_ns_selftest;
 mod lab_onvif;
 mod lab_prober;

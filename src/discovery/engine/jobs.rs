@@ -144,47 +144,34 @@ pub enum Finding {
     },
 }
 
-/// Starts the three sources on their own threads (named `scan`, `wsd`, `mdns`).
-pub fn start_sources(settings: &Arc<Settings>, tx: &Sender<Finding>, report: &mut Report) {
+/// Starts the three sources (scan, WS-Discovery, mDNS) on the pass lanes of `threads`.
+pub fn start_sources(
+    settings: &Arc<Settings>,
+    threads: &super::Threads,
+    tx: &Sender<Finding>,
+    report: &mut Report,
+) {
     report.stats.hosts_planned = settings.hosts.len();
-    let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
-        if let Err(e) = std::thread::Builder::new()
-            .name(name.to_owned())
-            .stack_size(crate::discovery::pool::WORKER_STACK)
-            .spawn(f)
-        {
-            log::error!("discovery: cannot start the {name} thread: {e}");
-        }
-    };
     let (s, t) = (settings.clone(), tx.clone());
-    spawn(
-        "scan",
-        Box::new(move || {
-            let outcome = super::sweep::run(&s.hosts, &s.ports, &s.ifaces, &s.scan);
-            let _ = t.send(Finding::Scan(outcome));
-        }),
-    );
+    threads.lane(move || {
+        let outcome = super::sweep::run(&s.hosts, &s.ports, &s.ifaces, &s.scan);
+        let _ = t.send(Finding::Scan(outcome));
+    });
     let (s, t) = (settings.clone(), tx.clone());
-    spawn(
-        "wsd",
-        Box::new(move || {
-            let mcast: Vec<net::Iface> = s.ifaces.iter().filter(|i| i.multicast).cloned().collect();
-            let result = wsd::discover_each(&mcast, &[], s.window, &|f| {
-                let _ = t.send(Finding::Wsd(f));
-            });
-            let _ = t.send(Finding::WsdDone(result.err().map(|e| e.to_string())));
-        }),
-    );
-    let (s, t) = (settings.clone(), tx.clone());
-    spawn(
-        "mdns",
-        Box::new(move || {
-            let result = mdns::browse_each(&s.ifaces, s.window, |f| {
-                let _ = t.send(Finding::Mdns(f));
-            });
-            let _ = t.send(Finding::MdnsDone(result.err().map(|e| e.to_string())));
-        }),
-    );
+    threads.lane(move || {
+        let mcast: Vec<net::Iface> = s.ifaces.iter().filter(|i| i.multicast).cloned().collect();
+        let result = wsd::discover_each(&mcast, &[], s.window, &|f| {
+            let _ = t.send(Finding::Wsd(f));
+        });
+        let _ = t.send(Finding::WsdDone(result.err().map(|e| e.to_string())));
+    });
+    let (s, t, th) = (settings.clone(), tx.clone(), threads.clone());
+    threads.lane(move || {
+        let result = th.mdns().browse_each(&s.ifaces, s.window, |f| {
+            let _ = t.send(Finding::Mdns(f));
+        });
+        let _ = t.send(Finding::MdnsDone(result.err().map(|e| e.to_string())));
+    });
 }
 
 /// Records a finding in `hosts`/`report` and says what it means to the schedule.

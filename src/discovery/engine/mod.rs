@@ -6,13 +6,16 @@
 //!   findings land in the per-host records;
 //! - [`sweep`]: the port scan of a pass, ARP first on attached networks;
 //! - [`run`]: the coordinating thread ([`discover_once`]);
+//! - [`threads`]: the threads passes run on, kept across passes;
 //! - [`camera`]: the report.
 pub mod camera;
 pub mod jobs;
 pub mod plan;
 pub mod run;
 pub mod sweep;
+pub mod threads;
 
 pub use camera::{table, Camera, Report, Stats};
 pub use jobs::Settings;
 pub use run::{discover_once, discover_once_with};
+pub use threads::Threads;

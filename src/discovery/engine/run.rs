@@ -1,21 +1,21 @@
 //! The coordinating thread of one discovery pass: starts the sources (port scan,
-//! multicast WS-Discovery, mDNS) on their own threads, feeds their findings to the pure
+//! multicast WS-Discovery, mDNS) on the pass lanes of [`Threads`], feeds their findings to the pure
 //! [`Plan`], hands the jobs it returns to the worker [`Pool`], and assembles the
 //! [`Report`]. It alone owns the per-host records; everything else talks to it over one
 //! channel. Blocking work never runs on this thread.
 use super::camera::{Hosts, Report};
 use super::jobs::{self, Finding, Settings};
 use super::plan::Plan;
-use crate::discovery::pool::Pool;
+use super::threads::Threads;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Runs one pass with `settings` on `pool`; returns when every source is done and every
+/// Runs one pass with `settings` on `threads` (this thread coordinates); returns when every source is done and every
 /// job answered, or at `settings.deadline` (what is known then is reported, with a note).
 #[must_use]
-pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
-    discover_once_with(settings, pool, &|_| {})
+pub fn discover_once(settings: &Arc<Settings>, threads: &Threads) -> Report {
+    discover_once_with(settings, threads, &|_| {})
 }
 
 /// [`discover_once`], handing each camera to `on_camera` as soon as it is complete (a main
@@ -23,7 +23,7 @@ pub fn discover_once(settings: &Arc<Settings>, pool: &Pool) -> Report {
 #[must_use]
 pub fn discover_once_with(
     settings: &Arc<Settings>,
-    pool: &Pool,
+    threads: &Threads,
     on_camera: &dyn Fn(super::Camera),
 ) -> Report {
     let start = Instant::now();
@@ -34,7 +34,7 @@ pub fn discover_once_with(
     let mut report = Report::default();
     report.notes.extend(settings.notes.iter().cloned());
 
-    jobs::start_sources(settings, &tx, &mut report);
+    jobs::start_sources(settings, threads, &tx, &mut report);
 
     let mut timed_out = false;
     let mut reported = std::collections::BTreeSet::new();
@@ -82,7 +82,7 @@ pub fn discover_once_with(
             Err(_) => plan.on_tick(Instant::now()),
         };
         for job in jobs {
-            jobs::submit(job, settings, pool, &tx, &hosts);
+            jobs::submit(job, settings, threads.workers(), &tx, &hosts);
         }
     }
     if timed_out {

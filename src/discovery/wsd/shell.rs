@@ -6,7 +6,8 @@
 //! routed networks and VLANs that multicast does not reach). Each Probe goes out twice with
 //! the same MessageID (SOAP-over-UDP retransmission: a device that got both answers once if
 //! it deduplicates, twice otherwise), the second copy after [`RESEND_GAP`], timed by the
-//! receive timeout. Every socket collects answers on its own thread until the window ends.
+//! receive timeout. Every socket collects answers on its own thread until the window ends
+//! (a single socket on the caller's).
 //!
 //! [`HelloListener`]: 0.0.0.0:3702 with SO_REUSEADDR, joined to the group on the given
 //! interfaces, reads Hello and Bye announcements between scans; the caller owns the thread.
@@ -120,29 +121,35 @@ pub fn discover_report(
     let start = Instant::now();
     let deadline = start + window;
     let gap = RESEND_GAP.min(window / 2);
-    let results: Vec<Result<u32, WsdError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .map(|job| {
-                let collector = &collector;
-                std::thread::Builder::new()
-                    .name(format!("wsd-{}", job.label))
-                    .spawn_scoped(s, move || {
-                        job.run(start, gap, deadline, collector, on_found)
-                    })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(&jobs)
-            .map(|(h, job)| match h {
-                Ok(h) => h
-                    .join()
-                    .unwrap_or_else(|_| Err(job.err(0, "thread", io::Error::other("panicked")))),
-                Err(e) => Err(job.err(0, "spawn thread", e)),
-            })
-            .collect()
-    });
+    // One socket (the usual single-interface pass) runs on the caller's thread: a thread
+    // started per pass costs the allocator a fresh arena (see `engine::threads`).
+    let results: Vec<Result<u32, WsdError>> = if let [job] = jobs.as_slice() {
+        vec![job.run(start, gap, deadline, &collector, on_found)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .iter()
+                .map(|job| {
+                    let collector = &collector;
+                    std::thread::Builder::new()
+                        .name(format!("wsd-{}", job.label))
+                        .spawn_scoped(s, move || {
+                            job.run(start, gap, deadline, collector, on_found)
+                        })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(&jobs)
+                .map(|(h, job)| match h {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(job.err(0, "thread", io::Error::other("panicked")))
+                    }),
+                    Err(e) => Err(job.err(0, "spawn thread", e)),
+                })
+                .collect()
+        })
+    };
     let mut report = Report::default();
     let mut first_err = None;
     for r in results {

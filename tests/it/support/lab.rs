@@ -73,6 +73,23 @@ impl Lab {
         c
     }
 
+    /// [`Lab::detector`] with a clean environment, pointed at the lab's broker: PATH,
+    /// MQTT_BROKER/MQTT_PORT, MQTT_TOPIC_PREFIX = `prefix`, BALENA_DEVICE_UUID = `node`,
+    /// STATE_PATH off, stdout discarded. The caller adds the rest (a later `env` wins).
+    pub fn detector_service(&self, prefix: &str, node: &str) -> Command {
+        let (host, port) = self.broker();
+        let mut c = self.detector();
+        c.env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("MQTT_BROKER", host)
+            .env("MQTT_PORT", port.to_string())
+            .env("MQTT_TOPIC_PREFIX", prefix)
+            .env("BALENA_DEVICE_UUID", node)
+            .env("STATE_PATH", "")
+            .stdout(std::process::Stdio::null());
+        c
+    }
+
     pub fn broker(&self) -> (String, u16) {
         let m = &self.truth["mqtt"];
         (
