@@ -354,18 +354,7 @@ impl Mqtt {
 /// feature or with unreadable files, or a thread that cannot be spawned.
 pub fn start(settings: Settings) -> Result<Mqtt, StartError> {
     let uri = settings.server_uri();
-    let client = paho_mqtt::CreateOptionsBuilder::new_v3()
-        .server_uri(&uri)
-        .client_id(&settings.client_id)
-        .persistence(None)
-        // paho refuses a publish when this many wait in its command queue (default 100):
-        // room for the whole window, twice.
-        .max_buffered_messages((settings.inflight_window.max(1) * 2).min(1 << 20) as i32)
-        .create_client()
-        .map_err(|source| StartError::Client {
-            uri: uri.clone(),
-            source,
-        })?;
+    let client = new_client(&settings, &uri)?;
     conn::connect_options(&settings)?; // fail fast on TLS set-up errors
 
     let metrics = Arc::new(Metrics::default());
@@ -378,7 +367,7 @@ pub fn start(settings: Settings) -> Result<Mqtt, StartError> {
     let (done_tx, done_rx) = bounded::<ShutdownReport>(1);
 
     let conn = conn::ConnThread {
-        client: client.clone(),
+        client,
         uri,
         settings: settings.clone(),
         link_tx,
@@ -387,7 +376,6 @@ pub fn start(settings: Settings) -> Result<Mqtt, StartError> {
     };
     let conn_handle = spawn("mqtt-conn", move || conn.run())?;
     let w = worker::Worker::new(
-        client,
         settings,
         rx,
         link_rx,
@@ -407,6 +395,29 @@ pub fn start(settings: Settings) -> Result<Mqtt, StartError> {
         done_rx,
         threads: vec![conn_handle, pub_handle],
     })
+}
+
+/// A paho client for one session (the conn thread makes a new one after each loss, so
+/// nothing queued in the old one can go out on the next connection; see conn.rs).
+///
+/// # Errors
+/// A URI paho refuses.
+pub(crate) fn new_client(
+    settings: &Settings,
+    uri: &str,
+) -> Result<paho_mqtt::AsyncClient, StartError> {
+    paho_mqtt::CreateOptionsBuilder::new_v3()
+        .server_uri(uri)
+        .client_id(&settings.client_id)
+        .persistence(None)
+        // paho refuses a publish when this many wait in its command queue (default 100):
+        // room for the whole window, twice.
+        .max_buffered_messages((settings.inflight_window.max(1) * 2).min(1 << 20) as i32)
+        .create_client()
+        .map_err(|source| StartError::Client {
+            uri: uri.to_owned(),
+            source,
+        })
 }
 
 fn spawn(

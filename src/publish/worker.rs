@@ -4,7 +4,9 @@
 //! of every retained topic to replay after each (re)connect.
 //!
 //! Design: messages in flight when the link drops are put back at their old place in the
-//! order and sent again after the reconnect (at-least-once, order per topic kept).
+//! order and sent again after the reconnect, through the new session's client (the old
+//! one, with whatever paho still held, is dropped): at-least-once, and the first arrivals
+//! per topic keep their order.
 use super::conn::Link;
 use super::outbox::{Outbox, Pending};
 use super::topics::availability_payload;
@@ -79,7 +81,8 @@ impl InFlight {
 }
 
 pub(super) struct Worker {
-    client: mqtt::AsyncClient,
+    /// The current session's client; `None` while the link is down.
+    client: Option<mqtt::AsyncClient>,
     settings: Settings,
     rx: Receiver<Message>,
     link_rx: Receiver<Link>,
@@ -104,7 +107,6 @@ pub(super) struct Worker {
 impl Worker {
     #[allow(clippy::too_many_arguments)] // private constructor wired once by `start`
     pub(super) fn new(
-        client: mqtt::AsyncClient,
         settings: Settings,
         rx: Receiver<Message>,
         link_rx: Receiver<Link>,
@@ -115,7 +117,7 @@ impl Worker {
     ) -> Self {
         Worker {
             outbox: Outbox::new(settings.queue_size),
-            client,
+            client: None,
             settings,
             rx,
             link_rx,
@@ -215,10 +217,12 @@ impl Worker {
         match l {
             Link::Down => {
                 self.up = false;
+                self.client = None;
                 self.requeue_inflight();
             }
-            Link::Up => {
+            Link::Up(client) => {
                 self.up = true;
+                self.client = Some(client);
                 let s = &self.settings;
                 let online = availability_payload(&s.node_id, "online", &now_iso8601());
                 let mut first = vec![Message::retained(s.lwt_topic.clone(), online)];
@@ -266,6 +270,10 @@ impl Worker {
             }
             self.hold_until = None;
         }
+        let Some(client) = self.client.clone() else {
+            self.up = false;
+            return;
+        };
         while self.inflight.len() < self.settings.inflight_window.max(1) {
             let Some(p) = self.outbox.pop() else { break };
             let m = if p.msg.retain {
@@ -281,7 +289,7 @@ impl Worker {
                     i32::from(p.msg.qos),
                 )
             };
-            let token: mqtt::Token = self.client.publish(m).into();
+            let token: mqtt::Token = client.publish(m).into();
             let mut f = InFlight {
                 p,
                 token,
@@ -294,7 +302,7 @@ impl Worker {
                     log::debug!("mqtt publish to {} deferred: {e}", f.p.msg.topic);
                     let out = self.outbox.requeue(f.p);
                     self.count_push(out);
-                    if self.client.is_connected() {
+                    if client.is_connected() {
                         self.hold_until = Some(Instant::now() + HOLD);
                     } else {
                         self.up = false;
@@ -355,6 +363,13 @@ impl Worker {
         }
     }
 
+    /// Is the current session's client connected?
+    fn connected(&self) -> bool {
+        self.client
+            .as_ref()
+            .is_some_and(mqtt::AsyncClient::is_connected)
+    }
+
     fn update_depth(&self) {
         let d = self.outbox.len() as u64;
         self.metrics.depth.store(d, Relaxed);
@@ -407,7 +422,7 @@ impl Worker {
             recv(self.link_rx) -> l => if let Ok(l) = l { self.on_link(l) },
             recv(stop) -> d => self.on_stop(d.unwrap_or_else(|_| Instant::now() + Duration::from_secs(1))),
             default(timeout) => {
-                if !self.up && self.metrics.connected.load(Relaxed) && self.client.is_connected() {
+                if !self.up && self.metrics.connected.load(Relaxed) && self.connected() {
                     self.up = true;
                 }
             }
@@ -423,7 +438,7 @@ impl Worker {
         let unsent = (self.outbox.len() + self.inflight.len()) as u64;
         Metrics::add(&self.metrics.dropped_shutdown, unsent);
         let mut offline_sent = false;
-        if self.up && self.client.is_connected() {
+        if let Some(client) = self.client.clone().filter(|c| self.up && c.is_connected()) {
             let s = &self.settings;
             let payload = availability_payload(&s.node_id, "offline", &now_iso8601());
             let m = mqtt::Message::new_retained(s.lwt_topic.as_str(), payload, 1);
@@ -432,7 +447,7 @@ impl Worker {
                 .map(|d| d.saturating_duration_since(Instant::now()))
                 .unwrap_or_default()
                 .max(Duration::from_millis(300));
-            offline_sent = self.client.publish(m).wait_for(left).is_ok();
+            offline_sent = client.publish(m).wait_for(left).is_ok();
             if offline_sent {
                 Metrics::add(&self.metrics.published, 1);
             }
