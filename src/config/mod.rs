@@ -10,6 +10,7 @@ use log::LevelFilter;
 
 mod discovery;
 mod frigate;
+pub mod secrets;
 pub use discovery::{auto_workers, DiscoverySettings};
 pub use frigate::FrigateSettings;
 
@@ -143,6 +144,12 @@ pub enum ConfigError {
     },
     #[error("MQTT_PASSWORD: \"***\" is set but MQTT_USERNAME is empty; set MQTT_USERNAME too")]
     PasswordWithoutUsername,
+    /// Two variables that say the same thing two ways.
+    #[error("{var} and {other} are both set; set one of them")]
+    Both {
+        var: &'static str,
+        other: &'static str,
+    },
     /// A value outside the small set of forms a variable takes.
     #[error("{var}: {value:?} is not {expected}")]
     BadValue {
@@ -197,11 +204,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("RUST_LOG",                "",                            "when set, overrides LOG_LEVEL with env_logger filter syntax"),
     ("MQTT_USERNAME",           "",                            "broker user name; empty = none"),
     ("MQTT_PASSWORD",           "",                            "broker password; empty = none; needs MQTT_USERNAME"),
+    ("MQTT_PASSWORD_FILE",      "",                            "file holding the broker password (its only line), instead of MQTT_PASSWORD; warned about if every user can read it"),
     ("MQTT_CLIENT_CERT",        "",                            "client certificate for TLS; set together with MQTT_CLIENT_KEY"),
     ("MQTT_CLIENT_KEY",         "",                            "client private key for TLS; set together with MQTT_CLIENT_CERT"),
     ("MQTT_KEEPALIVE",          "30",                          "MQTT keepalive seconds; clamped to 5..65535"),
     ("MQTT_QUEUE_SIZE",         "1000",                        "messages buffered for the broker; clamped to 10..1000000"),
-    ("CAMERA_CREDENTIALS_FILE", "",                            "file of user:password lines (# comments) tried after CAMERA_CREDENTIALS; passwords may hold , and :"),
+    ("CAMERA_CREDENTIALS_FILE", "",                            "file of user:password lines (# comments) tried after CAMERA_CREDENTIALS; passwords may hold , and :; warned about if every user can read it"),
     ("DISCOVERY_ENABLED",       "true",                        "false: no discovery at all, the service only reports its health (tests, MQTT checks)"),
     ("RTSP_PORTS",              "554,8554",                    "ports scanned for RTSP (comma list); unset = RTSP_PORT and 8554"),
     ("SCAN_NETWORKS",           "",                            "CIDRs to scan instead of the interfaces' networks, e.g. 10.0.0.0/24,10.0.5.7"),
@@ -287,7 +295,7 @@ impl Config {
         };
         check_topic_part("BALENA_DEVICE_UUID", &node_id)?;
 
-        let mqtt = mqtt_settings(&mut env, &node_id)?;
+        let mqtt = mqtt_settings(&mut env, read, &node_id)?;
 
         let discovery_interval = env.seconds("DISCOVERY_INTERVAL", 300, 30, MAX_SECONDS)?;
         let rtsp_timeout = env.seconds("RTSP_TIMEOUT", 10, 1, 60)?;
@@ -391,17 +399,18 @@ impl Config {
         } else {
             host.as_str()
         };
-        Self::from_lookup_files(
-            |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
-            &|path| std::fs::read_to_string(path),
-            default_node_id,
-        )
+        let get = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        let mut cfg =
+            Self::from_lookup_files(get, &|path| std::fs::read_to_string(path), default_node_id)?;
+        cfg.notes.extend(secrets::file_notes(get));
+        Ok(cfg)
     }
 }
 
 /// The MQTT section, including the variables the original did not have.
 fn mqtt_settings<F: Fn(&str) -> Option<String>>(
     env: &mut Env<F>,
+    read: ReadFile<'_>,
     node_id: &str,
 ) -> Result<MqttSettings, ConfigError> {
     let broker = match env.raw("MQTT_BROKER") {
@@ -418,10 +427,28 @@ fn mqtt_settings<F: Fn(&str) -> Option<String>>(
     );
 
     let username = env.text("MQTT_USERNAME");
-    let password = env
-        .raw("MQTT_PASSWORD")
-        .filter(|p| !p.is_empty())
-        .map(Secret::new);
+    let inline = env.raw("MQTT_PASSWORD").filter(|p| !p.is_empty());
+    let password = match (inline, env.text("MQTT_PASSWORD_FILE")) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::Both {
+                var: "MQTT_PASSWORD",
+                other: "MQTT_PASSWORD_FILE",
+            })
+        }
+        (Some(p), None) => Some(Secret::new(p)),
+        (None, Some(path)) => {
+            let file_error = |detail: String| ConfigError::File {
+                var: "MQTT_PASSWORD_FILE",
+                path: path.clone(),
+                detail,
+            };
+            let text = read(std::path::Path::new(&path)).map_err(|e| file_error(e.to_string()))?;
+            Some(Secret::new(
+                secrets::password_from_file(&text).map_err(file_error)?,
+            ))
+        }
+        (None, None) => None,
+    };
     if password.is_some() && username.is_none() {
         return Err(ConfigError::PasswordWithoutUsername);
     }

@@ -758,3 +758,70 @@ fn state_path_has_a_default_and_empty_turns_it_off() {
         Some(PathBuf::from("/data/cd/state.json"))
     );
 }
+
+fn load_files(pairs: &[(&str, &str)], files: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let env: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let files: HashMap<String, String> = files
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Config::from_lookup_files(
+        |k| env.get(k).cloned(),
+        &|p| {
+            files
+                .get(p.to_str().unwrap_or(""))
+                .cloned()
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        },
+        HOST,
+    )
+}
+
+#[test]
+fn mqtt_password_from_a_file() {
+    let user = ("MQTT_USERNAME", "detector");
+    let c = load_files(
+        &[user, ("MQTT_PASSWORD_FILE", "/run/secrets/mqtt")],
+        &[("/run/secrets/mqtt", "fr0m-file\n")],
+    )
+    .expect("ok");
+    assert_eq!(
+        c.mqtt.password.as_ref().map(Secret::expose),
+        Some("fr0m-file")
+    );
+
+    let e = load_files(
+        &[user, ("MQTT_PASSWORD", "x"), ("MQTT_PASSWORD_FILE", "/f")],
+        &[("/f", "y\n")],
+    )
+    .expect_err("both");
+    assert_eq!(
+        e.to_string(),
+        "MQTT_PASSWORD and MQTT_PASSWORD_FILE are both set; set one of them"
+    );
+
+    let e = load_files(
+        &[user, ("MQTT_PASSWORD_FILE", "/f")],
+        &[("/f", "alpha\nbeta\n")],
+    )
+    .expect_err("two lines");
+    let msg = format!("{e} {e:?}");
+    assert!(
+        msg.starts_with("MQTT_PASSWORD_FILE: /f: more than one line"),
+        "{msg}"
+    );
+    assert!(!msg.contains("alpha") && !msg.contains("beta"), "{msg}");
+
+    let e = load_files(&[user, ("MQTT_PASSWORD_FILE", "/missing")], &[]).expect_err("missing");
+    assert!(
+        e.to_string().starts_with("MQTT_PASSWORD_FILE: /missing: "),
+        "{e}"
+    );
+
+    let e = load_files(&[("MQTT_PASSWORD_FILE", "/f")], &[("/f", "pw\n")]).expect_err("no user");
+    assert_eq!(e, ConfigError::PasswordWithoutUsername);
+    assert!(!format!("{e} {e:?}").contains("pw"), "{e:?}");
+}

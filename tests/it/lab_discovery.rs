@@ -217,3 +217,47 @@ fn bad_discovery_settings_exit_2_with_one_line() {
         assert!(out.stdout.is_empty(), "no report: {var}={val}");
     }
 }
+
+/// Least privilege: as user `nobody` with CAP_NET_RAW alone (what the systemd unit grants)
+/// the scan sweeps with raw ARP; as `nobody` without any capability it falls back to paced
+/// connects and the kernel's table. Both find every lab camera with its MAC.
+#[test]
+fn scan_as_an_unprivileged_user_with_and_without_cap_net_raw() {
+    let Some(lab) = lab() else { return };
+    let creds = lab_credentials(&lab);
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let with_raw: Vec<&str> = ["setpriv"]
+        .into_iter()
+        .chain(nobody)
+        .chain([
+            "--inh-caps=-all,+net_raw",
+            "--ambient-caps=-all,+net_raw",
+            "--bounding-set=-all,+net_raw",
+        ])
+        .collect();
+    let without: Vec<&str> = ["setpriv"]
+        .into_iter()
+        .chain(nobody)
+        .chain(["--inh-caps=-all", "--bounding-set=-all"])
+        .collect();
+    for (wrapper, raw) in [(with_raw, true), (without, false)] {
+        let report = scan_via(&lab, &creds, &wrapper);
+        let notes = report["notes"].to_string();
+        assert_eq!(
+            !notes.contains("no permission for raw packets"),
+            raw,
+            "raw ARP used iff CAP_NET_RAW: {notes}"
+        );
+        let silent = report["stats"]["arp_silent"].as_u64().unwrap_or(0);
+        assert_eq!(silent > 0, raw, "the sweep ran iff CAP_NET_RAW: {report}");
+        let cameras = report["cameras"].as_array().expect("cameras");
+        for cam in lab.truth["cameras"].as_array().expect("lab cameras") {
+            let got = cameras
+                .iter()
+                .find(|c| c["ip"] == cam["ip"])
+                .unwrap_or_else(|| panic!("{} missing (raw {raw}): {report}", cam["ip"]));
+            assert_eq!(got["mac"], cam["mac"], "{got}");
+        }
+        assert_eq!(cameras.len(), 6, "raw {raw}");
+    }
+}

@@ -20,6 +20,7 @@ mod lab_ns_selftest;
 mod lab_onvif;
 mod lab_prober;
 mod lab_rtsp;
+mod lab_secrets;
 mod lab_service;
 mod lab_world;
 mod lab_wsd;
