@@ -18,6 +18,10 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How often a session that reported no loss is checked with paho (a missed loss
+/// callback cannot leave the link believed up for longer).
+const LINK_CHECK: Duration = Duration::from_secs(5);
+
 /// Link state changes, sent to the publisher thread in the order they happen.
 pub(super) enum Link {
     /// Connected; publish through this client (the session's).
@@ -111,14 +115,20 @@ fn ssl_options(_tls: &super::TlsSettings) -> Result<mqtt::SslOptions, StartError
 
 impl ConnThread {
     pub(super) fn run(mut self) {
-        let (lost_tx, lost_rx) = bounded::<()>(1);
-        let watch = |client: &mqtt::AsyncClient| {
+        // Each loss names the client (session generation) it happened to: a loss of an
+        // older client is stale, a loss of the current one is real even when it came
+        // while the connect was still being confirmed (the broker died right after its
+        // CONNACK). Discarding every loss seen at connect time instead once left the
+        // thread believing in a dead session for good.
+        let (lost_tx, lost_rx) = bounded::<u64>(16);
+        let watch = |client: &mqtt::AsyncClient, generation: u64| {
             let lost_tx = lost_tx.clone();
             client.set_connection_lost_callback(move |_| {
-                let _ = lost_tx.try_send(());
+                let _ = lost_tx.try_send(generation);
             });
         };
-        watch(&self.client);
+        let mut generation = 0u64;
+        watch(&self.client, generation);
         let mut backoff = Backoff::new(self.settings.backoff_min, self.settings.backoff_max);
         let mut failures_in_row = 0u32;
         loop {
@@ -150,7 +160,6 @@ impl ConnThread {
                 Attempt::Connected => {
                     failures_in_row = 0;
                     backoff.reset();
-                    while lost_rx.try_recv().is_ok() {} // stale loss of an older session
                     self.metrics.connected.store(true, Relaxed);
                     self.metrics.connects.fetch_add(1, Relaxed);
                     log::info!(
@@ -159,29 +168,46 @@ impl ConnThread {
                         self.settings.client_id
                     );
                     let _ = self.link_tx.send(Link::Up(self.client.clone()));
-                    select! {
-                        recv(lost_rx) -> _ => {
-                            self.metrics.connected.store(false, Relaxed);
-                            self.metrics.connection_losses.fetch_add(1, Relaxed);
-                            self.metrics.set_error(format!("connection to {} lost", self.uri));
-                            log::warn!("mqtt connection to {} lost; reconnecting", self.uri);
-                            // A rendezvous: the publisher thread has dropped its clone once
-                            // this returns.
-                            let _ = self.link_tx.send(Link::Down);
-                            match super::new_client(&self.settings, &self.uri) {
-                                Ok(c) => {
-                                    watch(&c);
-                                    self.client = c;
-                                }
-                                // Not expected (the URI was accepted at start); the old
-                                // client still reconnects.
-                                Err(e) => log::warn!("mqtt: {e}; reconnecting with the old client"),
-                            }
+                    if !self.hold_session(&lost_rx, generation) {
+                        self.disconnect();
+                        return;
+                    }
+                    self.metrics.connected.store(false, Relaxed);
+                    self.metrics.connection_losses.fetch_add(1, Relaxed);
+                    self.metrics
+                        .set_error(format!("connection to {} lost", self.uri));
+                    log::warn!("mqtt connection to {} lost; reconnecting", self.uri);
+                    // A rendezvous: the publisher thread has dropped its clone once this
+                    // returns.
+                    let _ = self.link_tx.send(Link::Down);
+                    match super::new_client(&self.settings, &self.uri) {
+                        Ok(c) => {
+                            generation += 1;
+                            watch(&c, generation);
+                            self.client = c;
                         }
-                        recv(self.stop_rx) -> _ => {
-                            self.disconnect();
-                            return;
-                        }
+                        // Not expected (the URI was accepted at start); the old client
+                        // still reconnects.
+                        Err(e) => log::warn!("mqtt: {e}; reconnecting with the old client"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// While connected: returns `true` when the session `generation` is lost (its loss
+    /// callback, or paho no longer connected at a [`LINK_CHECK`]), `false` on stop.
+    fn hold_session(&self, lost_rx: &Receiver<u64>, generation: u64) -> bool {
+        loop {
+            select! {
+                recv(lost_rx) -> g => match g {
+                    Ok(g) if g != generation => {} // an older client's loss
+                    _ => return true,
+                },
+                recv(self.stop_rx) -> _ => return false,
+                default(LINK_CHECK) => {
+                    if !self.client.is_connected() {
+                        return true;
                     }
                 }
             }

@@ -11,6 +11,7 @@ mod support {
     pub mod proxy;
 }
 mod lab_arp;
+mod lab_broker_faults;
 mod lab_camera_service;
 mod lab_discovery;
 mod lab_fixtures;

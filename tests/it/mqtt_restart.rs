@@ -103,3 +103,42 @@ fn retained_state_converges_after_five_broker_kills() {
     eprintln!("reconnect delays after broker restart: {reconnect_after:?}; metrics {m:?}");
     mqtt.shutdown(Duration::from_secs(2));
 }
+
+/// A broker that hangs up right after its CONNACK (it died at that very moment), three
+/// times, then a real broker on the same port. The loss arrives before the connect is
+/// confirmed on our side; it must still count as the session's loss (once it was taken
+/// for a stale one, and the publisher believed in the dead session for good).
+#[test]
+fn a_session_lost_right_after_its_connack_is_reconnected() {
+    use std::io::{Read, Write};
+    let port = crate::support::broker::free_port();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let fake = std::thread::spawn(move || {
+        let mut served = 0;
+        let end = Instant::now() + Duration::from_secs(15);
+        while served < 3 && Instant::now() < end {
+            match listener.accept() {
+                Ok((mut s, _)) => {
+                    let _ = s.set_nonblocking(false);
+                    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+                    let mut buf = [0u8; 512];
+                    let _ = s.read(&mut buf); // the CONNECT
+                    let _ = s.write_all(&[0x20, 0x02, 0x00, 0x00]); // CONNACK, accepted
+                    served += 1;
+                } // dropped: the connection closes at once
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        served
+    });
+    let mqtt = publish::start(settings(port, "connack-loss")).unwrap();
+    let served = fake.join().expect("fake broker");
+    assert_eq!(served, 3, "the publisher came back after each hang-up");
+    let broker = Broker::start_with("allow_anonymous true\n", Some(port));
+    let sub = broker.subscribe("cl/#");
+    sub.assert_live(&mqtt.publisher(), "cl/probe");
+    let m = metrics(&mqtt);
+    assert!(m.connection_losses >= 3, "{m:?}");
+    mqtt.shutdown(Duration::from_secs(2));
+}

@@ -1,6 +1,8 @@
 //! A real mosquitto on a free loopback port, owned by one test: start, kill, restart,
-//! read its log, subscribe with mosquitto_sub. Everything stays on 127.0.0.1.
-//! ([`Sub`] and [`retained_cmd`] also serve brokers in namespaces: support/ownbroker.rs.)
+//! freeze, read its log, subscribe with mosquitto_sub. Everything stays on 127.0.0.1 — the
+//! machine's, or that of a namespace ([`Broker::start_in`]: the loopback of the lab's
+//! detector namespace, where a detector under test reaches it).
+//! ([`Sub`] and [`retained_cmd`] also serve the brokers of support/ownbroker.rs.)
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -15,6 +17,8 @@ pub struct Broker {
     dir: tempfile::TempDir,
     extra: String,
     child: Option<Child>,
+    /// The network namespace it runs in (`None`: the machine's).
+    ns: Option<String>,
 }
 
 /// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
@@ -47,14 +51,55 @@ impl Broker {
 
     /// Broker with extra config lines; `listener` replaces the plain loopback listener.
     pub fn start_with(extra: &str, port: Option<u16>) -> Broker {
+        Broker::create(extra, port, None)
+    }
+
+    /// Anonymous broker without persistence on the loopback of namespace `ns`.
+    pub fn start_in(ns: &str) -> Broker {
+        Broker::create("allow_anonymous true\n", None, Some(ns.to_owned()))
+    }
+
+    fn create(extra: &str, port: Option<u16>, ns: Option<String>) -> Broker {
         let mut b = Broker {
             port: port.unwrap_or_else(free_port),
             dir: tempfile::tempdir().expect("temp dir"),
             extra: extra.to_string(),
             child: None,
+            ns,
         };
         b.spawn();
         b
+    }
+
+    /// `program` in the broker's namespace.
+    pub fn command(&self, program: &str) -> Command {
+        match &self.ns {
+            None => Command::new(program),
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, program]);
+                c
+            }
+        }
+    }
+
+    /// Does something accept TCP on the broker's port (in its namespace)?
+    pub fn accepts(&self) -> bool {
+        match &self.ns {
+            None => wait_listening(self.port, Duration::from_millis(300)),
+            Some(_) => self
+                .command("nc")
+                .args(["-z", "-w", "1", "127.0.0.1", &self.port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success()),
+        }
+    }
+
+    /// The broker's pid (`ip netns exec` execs it), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -75,7 +120,8 @@ impl Broker {
         std::fs::write(&conf, body).expect("write mosquitto.conf");
         // The port may linger briefly after a kill: retry a few times (bounded).
         for _ in 0..50 {
-            let child = Command::new("mosquitto")
+            let child = self
+                .command("mosquitto")
                 .arg("-c")
                 .arg(&conf)
                 .stdout(Stdio::null())
@@ -83,8 +129,12 @@ impl Broker {
                 .spawn()
                 .expect("mosquitto installed (scripts/test.sh installs it)");
             self.child = Some(child);
-            if wait_listening(self.port, Duration::from_secs(2)) {
-                return;
+            let end = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < end {
+                if self.accepts() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
             self.kill();
         }
@@ -120,12 +170,16 @@ impl Broker {
 
     /// Retained messages under `filter`, as (topic, payload), read for at most `secs`.
     pub fn retained(&self, filter: &str, secs: u32) -> Vec<(String, String)> {
-        retained_with(&self.sub_args(), filter, secs)
+        retained_cmd(
+            self.command("mosquitto_sub").args(self.sub_args()),
+            filter,
+            secs,
+        )
     }
 
     /// A live subscriber; lines are (retained flag, topic, payload).
     pub fn subscribe(&self, filter: &str) -> Sub {
-        Sub::start(&self.sub_args(), filter)
+        Sub::start_cmd(self.command("mosquitto_sub").args(self.sub_args()), filter)
     }
 }
 
@@ -135,7 +189,8 @@ impl Drop for Broker {
     }
 }
 
-/// Retained messages under `filter` from a broker reached with `args`.
+/// Retained messages under `filter` from a broker reached with `args` (mqtt_tls).
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
 pub fn retained_with(args: &[String], filter: &str, secs: u32) -> Vec<(String, String)> {
     retained_cmd(Command::new("mosquitto_sub").args(args), filter, secs)
 }
@@ -176,10 +231,6 @@ pub struct Sub {
 }
 
 impl Sub {
-    pub fn start(args: &[String], filter: &str) -> Sub {
-        Sub::start_cmd(Command::new("mosquitto_sub").args(args), filter)
-    }
-
     /// `cmd` is a mosquitto_sub command line (possibly wrapped, e.g. `ip netns exec`).
     pub fn start_cmd(cmd: &mut Command, filter: &str) -> Sub {
         let mut child = cmd
