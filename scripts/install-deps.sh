@@ -27,11 +27,11 @@ CHECK=0; [ "${1:-}" = --check ] && CHECK=1
 # The lab's own list (was lab-up.sh's LAB_INSTALL block) + what the tests need:
 # cmake (paho-mqtt's bundled C build), mosquitto for the broker tests, openssl CLI for test TLS
 # material, procps (ps/pgrep in tests), python3-venv for the lab venv, python3-yaml (the
-# Frigate YAML read-back test).
+# Frigate YAML read-back test), time (/usr/bin/time: peak RSS in lab_world_hostile).
 APT_PKGS=(iproute2 dnsmasq-base gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
   python3-gi ffmpeg avahi-daemon mosquitto mosquitto-clients lighttpd wsdd netcat-openbsd
-  tcpdump arping iputils-ping curl ieee-data
+  tcpdump arping iputils-ping curl ieee-data time
   cmake openssl procps python3 python3-venv python3-yaml)
 # zeroconf was unpinned upstream; pinned to the version that passed lab-check here
 PIP_PKGS=(ipycam==1.3.0 wsdiscovery==2.1.2 zeroconf==0.154.0 onvif-zeep==0.2.12)

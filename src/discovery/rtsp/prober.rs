@@ -9,7 +9,9 @@
 //!    required anyway). On a server that authenticates before looking the path up (401 for
 //!    any path), the decoy doubles as the credential test: 401 = wrong credential, 404 =
 //!    right one. Then the dictionary ([`ordered`]; main and generic paths only, at most
-//!    `max_paths`), stopping at the first path that plays.
+//!    `max_paths`), stopping at the first path that plays. On a server that accepts any
+//!    path, a PLAY that brings no RTP within the timeout ends the probe (every other path
+//!    would be the same silence, one timeout each).
 //! 3. The sub stream: [`sub_candidates`] of the main path (plus the user's sub paths for
 //!    that vendor), at most [`MAX_SUB_TRIES`].
 //!
@@ -303,7 +305,17 @@ impl Prober<'_> {
                 Step::Played(s)
             }
             Err(e) => {
+                let silent = matches!(e, ProbeError::Timeout { phase: "RTP", .. });
                 self.report.errors.push(e.to_string());
+                if silent && self.report.accepts_any_path {
+                    // Such a server answers every path alike: another path would cost
+                    // another full timeout for the same silence.
+                    self.report.errors.push(format!(
+                        "rtsp {}:{} PLAY: accepts any path and sends no RTP: host given up",
+                        self.ip, self.port
+                    ));
+                    return Step::Stop;
+                }
                 Step::Missing
             }
         }

@@ -2,11 +2,19 @@
 //! bytes, time since the first Probe) go in; the cameras ([`Found`]) and per-peer counts
 //! ([`PeerStats`]) come out. Only ProbeMatches whose RelatesTo is one of our MessageIDs
 //! count; only matches that pass [`is_camera`] become cameras; one camera per
-//! (UDP source, endpoint).
+//! (UDP source, endpoint). Bounded whatever a peer sends: at most
+//! [`MAX_ENDPOINTS_PER_PEER`] cameras per source address and [`MAX_XADDRS`] XAddrs per
+//! camera (a flood of ProbeMatches, each a new endpoint, is counted and dropped).
 use super::{camera_xaddrs, is_camera, onvif_scopes, parse, same_message_id, Match, Message};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
+
+/// Most cameras (endpoints) kept per UDP source address in one round: an NVR may speak for
+/// a few devices, a peer sending thousands is flooding.
+pub const MAX_ENDPOINTS_PER_PEER: usize = 16;
+/// Most XAddrs kept per camera (real devices send one to three).
+pub const MAX_XADDRS: usize = 8;
 
 /// A camera found by WS-Discovery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +59,8 @@ pub struct PeerStats {
     pub matches: u32,
     /// Of those, the ones [`is_camera`] rejected.
     pub not_camera: u32,
+    /// Camera matches dropped: a new endpoint beyond [`MAX_ENDPOINTS_PER_PEER`].
+    pub over_limit: u32,
     /// Well-formed datagrams that were not an answer to us (RelatesTo missing or foreign,
     /// or not a ProbeMatches at all).
     pub unrelated: u32,
@@ -121,12 +131,26 @@ impl Collector {
                 );
                 continue;
             }
-            let new = Found::from_match(m, src);
-            match self.found.entry((src, m.endpoint.clone())) {
+            let key = (src, m.endpoint.clone());
+            if !self.found.contains_key(&key) {
+                let known = self
+                    .found
+                    .range((src, String::new())..)
+                    .take_while(|((ip, _), _)| *ip == src)
+                    .count();
+                if known >= MAX_ENDPOINTS_PER_PEER {
+                    peer.over_limit += 1;
+                    continue;
+                }
+            }
+            let mut new = Found::from_match(m, src);
+            new.xaddrs.truncate(MAX_XADDRS);
+            match self.found.entry(key) {
                 std::collections::btree_map::Entry::Occupied(mut f) => {
                     for x in &new.xaddrs {
-                        if !f.get().xaddrs.contains(x) {
-                            f.get_mut().xaddrs.push(x.clone());
+                        let xaddrs = &mut f.get_mut().xaddrs;
+                        if xaddrs.len() < MAX_XADDRS && !xaddrs.contains(x) {
+                            xaddrs.push(x.clone());
                         }
                     }
                 }

@@ -227,3 +227,48 @@ fn collector_rewrites_and_merges() {
         ]
     );
 }
+
+/// A flood from one address (the lab's hostile peer sends 10 000 ProbeMatches per Probe,
+/// each a new endpoint and XAddr): at most MAX_ENDPOINTS_PER_PEER cameras are kept, the rest
+/// only counted; one endpoint answering again and again keeps at most MAX_XADDRS XAddrs.
+/// Another address is not affected.
+#[test]
+fn collector_bounds_a_flood_from_one_peer() {
+    use super::collect::{MAX_ENDPOINTS_PER_PEER, MAX_XADDRS};
+    let text = std::str::from_utf8(IPYCAM_PM).unwrap();
+    let endpoint = "urn:uuid:d5237494-42cc-4b59-ab4c-884b6eebd51d";
+    let xaddr = "http://10.77.0.101:80/onvif/device_service";
+    let mut c = Collector::new(vec![FIXTURE_PROBE_ID.into()]);
+    let flooder = ip("10.77.0.230");
+    let mut fresh = 0;
+    for i in 0..2000 {
+        let m = text
+            .replace(
+                endpoint,
+                &format!("urn:uuid:f100d000-0000-4000-8000-{i:012}"),
+            )
+            .replace(xaddr, &format!("http://10.77.0.230/onvif/{i}"));
+        fresh += c.absorb(flooder, m.as_bytes(), Duration::ZERO).len();
+    }
+    assert_eq!(fresh, MAX_ENDPOINTS_PER_PEER);
+    assert_eq!(c.found().len(), MAX_ENDPOINTS_PER_PEER);
+    let p = &c.peers()[&flooder];
+    assert_eq!(p.matches, 2000);
+    assert_eq!(p.over_limit as usize, 2000 - MAX_ENDPOINTS_PER_PEER);
+    // One endpoint, ever new XAddrs (several per datagram too).
+    for i in 0..100 {
+        let m = text.replace(
+            xaddr,
+            &format!("http://10.77.0.101/a/{i} http://10.77.0.101/b/{i}"),
+        );
+        c.absorb(ip("10.77.0.101"), m.as_bytes(), Duration::ZERO);
+    }
+    let cam1: Vec<Found> = c
+        .found()
+        .into_iter()
+        .filter(|f| f.ip == ip("10.77.0.101"))
+        .collect();
+    assert_eq!(cam1.len(), 1);
+    assert_eq!(cam1[0].xaddrs.len(), MAX_XADDRS);
+    assert_eq!(cam1[0].xaddrs[0], "http://10.77.0.101/a/0");
+}

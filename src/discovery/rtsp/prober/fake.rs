@@ -20,6 +20,8 @@ pub struct FakeCam {
     /// Close the connection this long after answering TEARDOWN (like ipycam), without
     /// reading what arrives meanwhile.
     pub close_after_teardown: Option<Duration>,
+    /// PLAY is answered 200 but no RTP ever follows.
+    pub no_rtp: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -151,7 +153,7 @@ impl FakeCam {
                 std::thread::sleep(wait);
                 return;
             }
-            if method == "PLAY" && status == 200 {
+            if method == "PLAY" && status == 200 && !self.no_rtp {
                 let mut rtp = vec![b'$', 0, 0, 12, 0x80, 96];
                 rtp.extend_from_slice(&[0; 10]);
                 let _ = s.write_all(&rtp);

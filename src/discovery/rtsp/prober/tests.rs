@@ -154,6 +154,35 @@ fn a_server_accepting_any_path_is_flagged() {
     assert_eq!(r.requests, 9);
 }
 
+/// A hostile server that answers 200 to every path and never sends RTP costs one RTP
+/// timeout, not one per dictionary path: decoy, then DESCRIBE, SETUP, PLAY of one path.
+#[test]
+fn a_server_accepting_any_path_without_rtp_costs_one_timeout() {
+    let cam = FakeCam {
+        accept_any: true,
+        no_rtp: true,
+        ..FakeCam::default()
+    }
+    .start();
+    let opts = ProbeOptions::new(Timeouts {
+        connect: Duration::from_secs(2),
+        phase: Duration::from_millis(300),
+    });
+    let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts);
+    assert!(r.accepts_any_path);
+    assert!(r.main.is_none(), "{r:?}");
+    let plays = cam.log().iter().filter(|q| q.method == "PLAY").count();
+    assert_eq!(plays, 1, "{:?}", cam.log());
+    assert_eq!(r.requests, 4, "{r:?}");
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.contains("RTP: no answer within 0.3 s")),
+        "{:?}",
+        r.errors
+    );
+}
+
 /// Known URLs (ONVIF/mDNS) are tried first, on the probed address and port only, without
 /// a decoy or the dictionary.
 #[test]
