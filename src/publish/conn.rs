@@ -231,7 +231,7 @@ impl ConnThread {
                 };
             }
             if Instant::now() >= deadline {
-                return Attempt::Failed("no CONNACK before the connect timeout".into());
+                return Attempt::Failed(NO_ANSWER.into());
             }
             select! {
                 recv(self.stop_rx) -> _ => return Attempt::Stopped,
@@ -262,9 +262,15 @@ fn describe(e: &mqtt::Error) -> String {
     match e {
         mqtt::Error::ConnectReturn(rc) => format!("broker refused the connection: {rc}"),
         mqtt::Error::SocketError(n) => format!("socket error {n}"),
+        // paho says "TCP connect timeout" for any connect that outlived connectTimeout,
+        // also when TCP was up and the broker never sent its CONNACK.
+        other if other.to_string().contains("connect timeout") => NO_ANSWER.to_owned(),
         other => other.to_string(),
     }
 }
+
+/// A connect that did not complete in time, in words (paho cannot tell the two apart).
+const NO_ANSWER: &str = "no TCP connection or no CONNACK within the connect timeout";
 
 enum Attempt {
     Connected,
@@ -275,6 +281,12 @@ enum Attempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connect_timeout_says_what_it_can_be() {
+        let e = mqtt::Error::GeneralString("TCP connect timeout".into());
+        assert_eq!(describe(&e), NO_ANSWER);
+    }
 
     #[test]
     fn a_refused_connack_is_spelled_out() {

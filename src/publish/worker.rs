@@ -25,6 +25,8 @@ const HOLD: Duration = Duration::from_millis(10);
 struct InFlight {
     p: Pending,
     token: mqtt::Token,
+    /// When it was handed to paho.
+    since: Instant,
     /// The token's result, once seen. Polling a paho token *takes* its result, so a
     /// result obtained while waiting is kept here.
     done: Option<Result<(), PublishFailure>>,
@@ -293,6 +295,7 @@ impl Worker {
             let mut f = InFlight {
                 p,
                 token,
+                since: Instant::now(),
                 done: None,
             };
             match f.poll() {
@@ -389,7 +392,11 @@ impl Worker {
         }
         if self.up && !self.inflight.is_empty() {
             if let Some(f) = self.inflight.front_mut() {
-                f.wait(Duration::from_millis(20));
+                // 20 ms while the broker answers; up to 500 ms when the oldest message
+                // has waited long (a frozen broker: a few wake-ups a second, not fifty).
+                let patience = (f.since.elapsed() / 4)
+                    .clamp(Duration::from_millis(20), Duration::from_millis(500));
+                f.wait(patience);
             }
             return;
         }
