@@ -25,6 +25,7 @@ mod lab_secrets;
 mod lab_service;
 mod lab_world;
 mod lab_world_hostile;
+mod lab_world_soak;
 mod lab_wsd;
 mod mqtt_burst;
 mod mqtt_inflight;
