@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-release.sh — the release size figures for README "Performance", next to the original
 # Python service (~450 MiB installed, 640 MiB RSS): reads sizes.tsv of scripts/release.sh and
-# prints Markdown rows (binary and tarball per target and flavour, unpacked size, build time).
+# prints Markdown rows (binary and tarball per target and flavour, unpacked size, build time of
+# that release.sh run: a few seconds when cargo had it all cached).
 # Usage: scripts/bench-release.sh [DIR]      DIR defaults to target/dist/out/<Cargo.toml version>
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +14,7 @@ python3 - "$DIR" <<'PY'
 import csv, os, sys, tarfile
 d = sys.argv[1]
 MIB = 1024 * 1024
-print("| target | binary | tarball | unpacked | build time of that run (cached: a few s) |")
+print("| target | binary | tarball | unpacked | build |")
 print("|---|---|---|---|---|")
 for r in csv.DictReader(open(os.path.join(d, "sizes.tsv")), delimiter="\t"):
     name = [f for f in os.listdir(d) if f.endswith(f"-{r['target']}{'-tls' if r['flavour'] == 'tls' else ''}.tar.gz")][0]

@@ -33,7 +33,8 @@ for c in qemu-aarch64 qemu-arm readelf mosquitto_sub python3; do
 done
 [ -e "$ARMHF_SYSROOT/lib/ld-linux-armhf.so.3" ] || die "no armhf glibc in $ARMHF_SYSROOT: run scripts/install-deps.sh --release"
 
-flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh --if-down >/dev/null
+flock -w 300 -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh --if-down >/dev/null \
+  || die "lab not up (lab-up.sh failed or its lock was busy for 300 s)"
 LAB_JSON=scripts/lab/run/lab.json
 NS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["detector"]["ns"])' "$LAB_JSON")
 CREDS=$(python3 scripts/lab/lab-credentials.py "$LAB_JSON")
@@ -117,7 +118,8 @@ print(f"{len(want) - len(missing)} of {len(want)} lab cameras, {streams} streams
 PY
 )
   [[ $found == *MISSING* ]] && fail "$name: $found"
-  line="$name: binary $(awk "BEGIN{printf \"%.2f\", $bytes / $MIB}") MiB, --version ok, scan ${wall} s: $found"
+  how=native; [ ${#run[@]} = 0 ] || how="under ${run[0]}"
+  line="$name: binary $(awk "BEGIN{printf \"%.2f\", $bytes / $MIB}") MiB, --version ok, scan ($how) ${wall} s: $found"
   say "$line"; SUMMARY+=("$line")
 done
 

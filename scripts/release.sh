@@ -64,12 +64,15 @@ printf 'target\tflavour\tbinary_bytes\ttarball_bytes\tbuild_s\n' > "$OUT/sizes.t
 
 for t in $TARGETS; do
   for f in $FLAVOURS; do
-    name=camera-detector-$VERSION-$t; feat=()
+    name=camera-detector-$VERSION-$t; feat=(); envs=()
     if [ "$f" = tls ]; then name+=-tls; feat=(--features tls); fi
+    # paho-mqtt-sys asks for a *dynamic* libssl/libcrypto unless OPENSSL_STATIC is set: on the
+    # glibc target zig then finds no libssl.so. musl targets link statically anyway.
+    if [[ $f = tls && $t = *-gnu* ]]; then envs=(OPENSSL_STATIC=1); fi
     say "building $t ($f)"
     t0=$SECONDS
     log=$OUT/build-$t-$f.log
-    timeout "$BUILD_TIMEOUT" cargo zigbuild --locked --profile dist --target "$(zig_target "$t")" \
+    env "${envs[@]}" timeout "$BUILD_TIMEOUT" cargo zigbuild --locked --profile dist --target "$(zig_target "$t")" \
       "${feat[@]}" >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build of $t ($f) failed (log: $log)"; }
     secs=$((SECONDS - t0))
     bin=$CARGO_TARGET_DIR/$t/dist/camera-detector
