@@ -8,10 +8,15 @@
 #   npm      rtsp-streaming-server in scripts/lab/node
 #   onvif    onvif-sim release build, CARGO_TARGET_DIR=$ONVIF_SIM_TARGET (outside the repo, so a
 #            fresh clone on the same machine reuses it; lab-up.sh looks for the binary there)
+#   release  (--release only) what scripts/release.sh and release-check.sh need: rust targets
+#            x86_64/aarch64 musl + armv7 gnueabihf, cargo-zigbuild and zig (PyPI packages
+#            cargo-zigbuild, ziglang) in $RELEASE_VENV (outside the repo, ~450 MB), and apt's
+#            qemu-user plus the armhf glibc to run the armv7 binary under qemu-arm
 #
 # Usage (as root):  scripts/install-deps.sh            install what is missing
 #                   scripts/install-deps.sh --check    install nothing; exit 1 if anything is missing
 #                   NO_LAB=1 scripts/install-deps.sh   apt + rustup only (no venv/npm/onvif-sim)
+#                   scripts/install-deps.sh --release  also the release toolchain (combines with --check)
 # Prints one line per step with its duration. Safe to run any number of times.
 set -euo pipefail
 
@@ -22,7 +27,15 @@ ONVIF_SIM_TARGET=${ONVIF_SIM_TARGET:-/var/cache/camera-detector/onvif-sim-target
 # Debian's interpreter for the venv (not pyenv's shim on PATH): the lab's other Python services
 # run on /usr/bin/python3 too, and this keeps the venv independent of the pyenv install.
 VENV_PYTHON=${VENV_PYTHON:-/usr/bin/python3}
-CHECK=0; [ "${1:-}" = --check ] && CHECK=1
+RELEASE_VENV=${RELEASE_VENV:-/var/cache/camera-detector/zig-venv}
+CHECK=0; RELEASE=0
+for a in "$@"; do
+  case $a in
+    --check) CHECK=1 ;;
+    --release) RELEASE=1 ;;
+    *) echo "install-deps: unknown argument '$a' (--check, --release)" >&2; exit 2 ;;
+  esac
+done
 
 # The lab's own list (was lab-up.sh's LAB_INSTALL block) + what the tests need:
 # cmake (paho-mqtt's bundled C build), mosquitto for the broker tests, openssl CLI for test TLS
@@ -36,6 +49,14 @@ APT_PKGS=(iproute2 dnsmasq-base gstreamer1.0-tools gstreamer1.0-plugins-base gst
 # zeroconf was unpinned upstream; pinned to the version that passed lab-check here
 PIP_PKGS=(ipycam==1.3.0 wsdiscovery==2.1.2 zeroconf==0.154.0 onvif-zeep==0.2.12)
 NPM_PKG=rtsp-streaming-server@2.1.0
+# --release: qemu-user runs the foreign binaries; the armhf glibc is the sysroot qemu-arm needs
+# for the dynamically linked armv7 gnueabihf binary (it needs libc, libpthread, libdl only);
+# perl + make build the vendored OpenSSL of the `tls` flavour.
+RELEASE_APT_PKGS=(qemu-user libc6-armhf-cross perl make)
+RELEASE_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-gnueabihf)
+# cargo-zigbuild as the PyPI wheel (a prebuilt binary: no 5-minute cargo install) and zig.
+RELEASE_PIP_PKGS=(cargo-zigbuild==0.24.0 ziglang==0.17.0)
+[ $RELEASE = 1 ] && APT_PKGS+=("${RELEASE_APT_PKGS[@]}")
 
 T_ALL=$EPOCHREALTIME
 missing_total=0
@@ -138,8 +159,28 @@ do_onvif() {
   echo "built $bin"
 }
 
+do_release() {
+  local inst miss=() t
+  inst=$(rustup target list --installed 2>/dev/null)
+  for t in "${RELEASE_TARGETS[@]}"; do grep -qx "$t" <<<"$inst" || miss+=("$t"); done
+  local venv_ok=0
+  if [ -x "$RELEASE_VENV/bin/cargo-zigbuild" ] && [ "$("$RELEASE_VENV/bin/cargo-zigbuild" --version 2>/dev/null)" = "cargo-zigbuild ${RELEASE_PIP_PKGS[0]#*==}" ] \
+     && [ "$("$RELEASE_VENV/bin/python3" -m ziglang version 2>/dev/null)" = "${RELEASE_PIP_PKGS[1]#*==}" ]; then venv_ok=1; fi
+  if [ ${#miss[@]} = 0 ] && [ $venv_ok = 1 ]; then echo "release toolchain ok (${RELEASE_PIP_PKGS[*]}, ${#RELEASE_TARGETS[@]} targets)"; return 0; fi
+  if [ $CHECK = 1 ]; then echo "missing: ${miss[*]} $([ $venv_ok = 1 ] || echo "$RELEASE_VENV")"; return 1; fi
+  [ ${#miss[@]} = 0 ] || timeout 600 rustup target add "${miss[@]}" >/dev/null
+  if [ $venv_ok = 0 ]; then
+    if [ -d "$RELEASE_VENV" ] && ! "$RELEASE_VENV/bin/python3" -c 'import sys' 2>/dev/null; then rm -rf "$RELEASE_VENV"; fi
+    mkdir -p "$(dirname "$RELEASE_VENV")"
+    [ -x "$RELEASE_VENV/bin/python3" ] || "$VENV_PYTHON" -m venv "$RELEASE_VENV"
+    timeout 600 "$RELEASE_VENV/bin/pip" install -q --disable-pip-version-check "${RELEASE_PIP_PKGS[@]}"
+  fi
+  echo "installed ${miss[*]} ${RELEASE_PIP_PKGS[*]}"
+}
+
 step apt do_apt
 step rustup do_rustup
+[ $RELEASE = 1 ] && step release do_release
 if [ -z "${NO_LAB:-}" ]; then
   step venv do_venv
   step npm do_npm

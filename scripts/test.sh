@@ -4,6 +4,9 @@
 #   2. checks the standing rules: rustfmt, clippy -D warnings, no async runtime in the binary
 #   3. brings the network lab up (root only) for the tests that need it, and down at the end
 #   4. runs every test with cargo-nextest (one process per test), default build and `tls`
+#   5. (root) release smoke: the x86_64 and aarch64 musl tarballs without TLS (scripts/release.sh),
+#      checked by scripts/release-check.sh (qemu-aarch64, a scan of the lab, idle RSS);
+#      RELEASE_SMOKE=0 skips it. The full 6-tarball release is not run here (see README "Release").
 # Usage: scripts/test.sh [extra nextest args]      e.g. scripts/test.sh -E 'test(offline)'
 # Not root: installs and the lab are skipped; lab tests then SKIP with a loud message.
 set -euo pipefail
@@ -13,7 +16,7 @@ say() { printf 'test.sh: %s\n' "$*"; }
 T0=$SECONDS
 
 if [ "$(id -u)" = 0 ]; then
-  scripts/install-deps.sh
+  if [ "${RELEASE_SMOKE:-1}" = 1 ]; then scripts/install-deps.sh --release; else scripts/install-deps.sh; fi
 else
   say "not root: no installs, no lab (lab tests will SKIP)"
 fi
@@ -54,5 +57,13 @@ if [ "$(id -u)" = 0 ]; then
   say "scan bench smoke (namespaces of its own) and one discovery pass of the lab"
   BENCH_QUICK=1 cargo bench --bench scan
   RUNS=1 scripts/bench-discovery.sh
+fi
+if [ "$(id -u)" = 0 ] && [ "${RELEASE_SMOKE:-1}" = 1 ]; then
+  say "release smoke: x86_64 + aarch64 musl, no TLS (cargo-zigbuild, dist profile), checked under qemu"
+  T1=$SECONDS
+  TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl" FLAVOURS=plain OUT=target/dist/out/ci \
+    CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} scripts/release.sh
+  scripts/release-check.sh target/dist/out/ci
+  say "release smoke took $((SECONDS - T1)) s"
 fi
 say "done in $((SECONDS - T0)) s"

@@ -825,3 +825,29 @@ fn mqtt_password_from_a_file() {
     assert_eq!(e, ConfigError::PasswordWithoutUsername);
     assert!(!format!("{e} {e:?}").contains("pw"), "{e:?}");
 }
+
+#[test]
+fn the_example_env_file_lists_every_variable_at_its_default() {
+    // dist/camera-detector.env goes into every release tarball: each variable once, as
+    // `NAME=default` (commented out, except MQTT_BROKER, which every gateway must set).
+    let text = include_str!("../../dist/camera-detector.env");
+    let mut found: HashMap<&str, &str> = HashMap::new();
+    for line in text.lines() {
+        let assignment = line.strip_prefix('#').unwrap_or(line);
+        let Some((name, value)) = assignment.split_once('=') else {
+            continue;
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+            continue; // prose in a comment
+        }
+        assert!(found.insert(name, value).is_none(), "{name} twice");
+    }
+    for (name, default, _) in VARIABLES {
+        assert_eq!(
+            found.remove(name),
+            Some(*default),
+            "{name} missing or not at its default"
+        );
+    }
+    assert!(found.is_empty(), "not in VARIABLES: {found:?}");
+}
