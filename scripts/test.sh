@@ -56,7 +56,7 @@ BENCH_QUICK=1 cargo bench --bench publish
 if [ "$(id -u)" = 0 ]; then
   say "scan bench smoke (namespaces of its own) and one discovery pass of the lab"
   BENCH_QUICK=1 cargo bench --bench scan
-  RUNS=1 scripts/bench-discovery.sh
+  RUNS=1 scripts/bench/discovery.sh
 fi
 if [ "$(id -u)" = 0 ] && [ "${RELEASE_SMOKE:-1}" = 1 ]; then
   say "release smoke: x86_64 + aarch64 musl, no TLS (cargo-zigbuild, dist profile), checked under qemu"

@@ -15,7 +15,7 @@ const WARM_UP: usize = 4;
 /// Largest rise allowed after the warm-up (KiB): a leak of 100 KiB a pass would exceed it
 /// over the 16 passes; the original leaked 5 MiB each. What rises at all is glibc's
 /// per-thread caches filling (heaptrack: the live heap is 459 KiB after 5 passes, 463 KiB
-/// after 20; `scripts/bench-heap.sh`), measured at +0.6–0.7 MiB over these passes.
+/// after 20; `scripts/bench/heap.sh`), measured at +0.6–0.7 MiB over these passes.
 const BOUND_KIB: i64 = 1536;
 
 #[test]

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# bench-discovery.sh — the discovery numbers of issue 3, measured against the lab's real peers:
+# bench/discovery.sh — the discovery numbers of issue 3, measured against the lab's real peers:
 # runs `camera-detector scan` RUNS times (default 5) inside the lab's detector namespace with every
 # lab credential configured (never the right one first) and prints, per run and as medians: wall
 # time, cameras and streams found, RTSP requests, RTSP failed logins, ONVIF requests, scan time —
 # and the ratios to the original service (3 of 6 cameras in 27 s, ~415 RTSP opens per discovery).
-# Usage (root): scripts/bench-discovery.sh [--release]     RUNS=10 scripts/bench-discovery.sh
+# Usage (root): scripts/bench/discovery.sh [--release]     RUNS=10 scripts/bench/discovery.sh
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 RUNS=${RUNS:-5}
 PROFILE=debug

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# bench-release.sh — the release size figures for README "Performance", next to the original
+# bench/release.sh — the release size figures for README "Performance", next to the original
 # Python service (~450 MiB installed, 640 MiB RSS): reads sizes.tsv of scripts/release.sh and
 # prints Markdown rows (binary and tarball per target and flavour, unpacked size, build time of
 # that release.sh run: a few seconds when cargo had it all cached).
-# Usage: scripts/bench-release.sh [DIR]      DIR defaults to target/dist/out/<Cargo.toml version>
+# Usage: scripts/bench/release.sh [DIR]      DIR defaults to target/dist/out/<Cargo.toml version>
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 DIR=${1:-${DIST_TARGET_DIR:-$ROOT/target/dist}/out/$VERSION}

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# bench-service.sh — the service's footprint in the lab (issue 4's numbers): starts the release
+# bench/service.sh — the service's footprint in the lab (issue 4's numbers): starts the release
 # binary inside the lab's detector namespace against the lab's broker, then
 #   1. time from start to the first retained discovery message of each camera;
 #   2. PASSES (default 20) full discoveries back to back (SIGHUP after each): RSS after each,
 #      to show memory does not grow (the original grew ~5 MiB per discovery);
 #   3. STEADY_SECONDS (default 60; the issue's figure is 600) of steady running: RSS and CPU
 #      (utime+stime from /proc) and the peak thread count.
-# Usage (root): scripts/bench-service.sh          PASSES=20 STEADY_SECONDS=600 scripts/bench-service.sh
+# Usage (root): scripts/bench/service.sh          PASSES=20 STEADY_SECONDS=600 scripts/bench/service.sh
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 [ "$(id -u)" = 0 ] || { echo "bench-service: needs root (the lab uses network namespaces)" >&2; exit 2; }
 cargo build -q --release

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# bench-heap.sh — is there a leak across discovery passes? Runs the release service under
+# bench/heap.sh — is there a leak across discovery passes? Runs the release service under
 # heaptrack in the lab's detector namespace (lab broker, every lab credential) for SHORT
 # (default 5) and then LONG (default 20) full discoveries (SIGHUP after each), kills it, and
 # prints heaptrack's live heap at the end of each run ("leaked": allocated, never freed) and
 # its peak. Equal figures for both runs = no growth per pass; RSS can still rise a little
-# while glibc's per-thread caches fill (scripts/bench-service.sh shows RSS).
-# Usage (root): scripts/bench-heap.sh          SHORT=5 LONG=40 scripts/bench-heap.sh
+# while glibc's per-thread caches fill (scripts/bench/service.sh shows RSS).
+# Usage (root): scripts/bench/heap.sh          SHORT=5 LONG=40 scripts/bench/heap.sh
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 [ "$(id -u)" = 0 ] || { echo "bench-heap: needs root (the lab uses network namespaces)" >&2; exit 2; }
 command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null ||
