@@ -5,6 +5,7 @@
 //! every retained message under the test's prefix are searched for each password, raw and
 //! percent-encoded. The log must also carry the world-readable warning for the password
 //! file, and name the right user for the cameras (so the credentials were really used).
+//! Also least privilege: the service as `nobody` with CAP_NET_RAW alone.
 use crate::support::lab::lab;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
@@ -121,4 +122,94 @@ fn no_password_in_debug_logs_or_retained_messages() {
         "the 0600 credentials file is not warned about"
     );
     assert!(log.contains("mqtt connected"), "the MQTT login was used");
+}
+
+/// Least privilege, the service: as user `nobody` with CAP_NET_RAW alone (what the systemd
+/// unit grants), with its state and Frigate files in a directory that user owns, it
+/// publishes every lab camera, writes the Frigate file and, on SIGTERM, the state file.
+#[test]
+fn the_service_runs_as_nobody_with_only_cap_net_raw() {
+    let Some(lab) = lab() else { return };
+    let creds = lab.credentials();
+    let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
+    let prefix = format!("lp{}", std::process::id());
+    let dir = tempfile::tempdir().expect("tempdir");
+    // nobody must reach its directory: the temp dir's parent is /tmp (world-searchable).
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let home = dir.path().join("nobody");
+    std::fs::create_dir(&home).expect("mkdir");
+    let chown = std::process::Command::new("chown")
+        .args(["65534:65534", &home.to_string_lossy()])
+        .status()
+        .expect("chown");
+    assert!(chown.success(), "chown to nobody");
+    let (state, frigate) = (home.join("state.json"), home.join("cameras.yml"));
+    let log_path = dir.path().join("service.log");
+    let mut child = lab
+        .detector_via(&[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all,+net_raw",
+            "--ambient-caps=-all,+net_raw",
+            "--bounding-set=-all,+net_raw",
+        ])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("MQTT_BROKER", lab.broker().0)
+        .env("MQTT_PORT", lab.broker().1.to_string())
+        .env("MQTT_TOPIC_PREFIX", &prefix)
+        .env("BALENA_DEVICE_UUID", &prefix)
+        .env("CAMERA_CREDENTIALS", list.join(","))
+        .env("STATE_PATH", &state)
+        .env("FRIGATE_CONFIG_PATH", &frigate)
+        .env("LOG_LEVEL", "INFO")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).expect("log"))
+        .spawn()
+        .expect("start the detector as nobody");
+    let end = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log_path)
+        .unwrap_or_default()
+        .contains(" cameras in ")
+        && Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let end = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().ok().flatten().is_none() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let exit = child.wait().expect("wait");
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    assert_eq!(uid, ["65534"; 4], "ran as nobody:\n{status}");
+    let caps = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(str::trim)
+        .unwrap_or("");
+    assert_eq!(caps, "0000000000002000", "CAP_NET_RAW (bit 13) alone");
+    assert!(exit.success(), "exit 0 on SIGTERM:\n{log}");
+    assert!(
+        log.contains("discovery: 6 cameras in"),
+        "all six found:\n{log}"
+    );
+    assert!(!log.contains("no permission for raw packets"), "{log}");
+    let yaml = std::fs::read_to_string(&frigate).expect("Frigate file written as nobody");
+    assert!(yaml.starts_with("version: 0.17-0\n"));
+    let saved = std::fs::read_to_string(&state).expect("state file written as nobody");
+    assert_eq!(saved.matches("\"mac\"").count(), 6, "{saved}");
 }
