@@ -3,8 +3,9 @@
 //! 0600 CAMERA_CREDENTIALS_FILE) and an MQTT password from a 0644 MQTT_PASSWORD_FILE (the
 //! lab broker takes any login). After two full discoveries and a SIGTERM, the whole log and
 //! every retained message under the test's prefix are searched for each password, raw and
-//! percent-encoded. The log must also carry the world-readable warning for the password
-//! file, and name the right user for the cameras (so the credentials were really used).
+//! percent-encoded. Every lab camera must be retained (so the camera credentials were
+//! really used) and the MQTT login too, and the log must carry the world-readable warning
+//! for the password file and none for the 0600 credentials file.
 //! Also least privilege: the service as `nobody` with CAP_NET_RAW alone.
 use crate::support::lab::lab;
 use std::os::unix::fs::PermissionsExt;
