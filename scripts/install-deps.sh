@@ -4,6 +4,8 @@
 # Checks before installing, so a second run only takes a few seconds:
 #   apt      Debian packages (apt-get update only when something is missing)
 #   rustup   components clippy + rustfmt
+#   fuzz     the nightly toolchain ($FUZZ_TOOLCHAIN, minimal profile) and cargo-fuzz, for
+#            scripts/fuzz-smoke.sh
 #   venv     scripts/lab/venv with the lab's pinned PyPI packages
 #   npm      rtsp-streaming-server in scripts/lab/node
 #   onvif    onvif-sim release build, CARGO_TARGET_DIR=$ONVIF_SIM_TARGET (outside the repo, so a
@@ -11,7 +13,7 @@
 #
 # Usage (as root):  scripts/install-deps.sh            install what is missing
 #                   scripts/install-deps.sh --check    install nothing; exit 1 if anything is missing
-#                   NO_LAB=1 scripts/install-deps.sh   apt + rustup only (no venv/npm/onvif-sim)
+#                   NO_LAB=1 scripts/install-deps.sh   apt + rustup + fuzz only (no venv/npm/onvif-sim)
 # Prints one line per step with its duration. Safe to run any number of times.
 set -euo pipefail
 
@@ -36,6 +38,9 @@ APT_PKGS=(iproute2 dnsmasq-base gstreamer1.0-tools gstreamer1.0-plugins-base gst
 # zeroconf was unpinned upstream; pinned to the version that passed lab-check here
 PIP_PKGS=(ipycam==1.3.0 wsdiscovery==2.1.2 zeroconf==0.154.0 onvif-zeep==0.2.12)
 NPM_PKG=rtsp-streaming-server@2.1.0
+# cargo-fuzz needs nightly (-Z sanitizer); cargo-fuzz itself builds on stable
+FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
+CARGO_FUZZ_VERSION=0.13.2
 
 T_ALL=$EPOCHREALTIME
 missing_total=0
@@ -86,6 +91,19 @@ do_rustup() {
   [ ${#miss[@]} = 0 ] && { echo "clippy rustfmt present"; return 0; }
   [ $CHECK = 1 ] && { echo "missing components: ${miss[*]}"; return 1; }
   rustup component add "${miss[@]}" && echo "added ${miss[*]}"
+}
+
+do_fuzz() {
+  local miss=()
+  rustup run "$FUZZ_TOOLCHAIN" rustc --version >/dev/null 2>&1 || miss+=("toolchain $FUZZ_TOOLCHAIN")
+  [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ] || miss+=("cargo-fuzz $CARGO_FUZZ_VERSION")
+  [ ${#miss[@]} = 0 ] && { echo "$FUZZ_TOOLCHAIN + cargo-fuzz $CARGO_FUZZ_VERSION present"; return 0; }
+  [ $CHECK = 1 ] && { echo "missing: ${miss[*]}"; return 1; }
+  rustup run "$FUZZ_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+    || rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal >/dev/null
+  [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ] \
+    || cargo install -q --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  echo "installed ${miss[*]}"
 }
 
 pip_ok() {   # all pins satisfied in the venv?
@@ -140,6 +158,7 @@ do_onvif() {
 
 step apt do_apt
 step rustup do_rustup
+step fuzz do_fuzz
 if [ -z "${NO_LAB:-}" ]; then
   step venv do_venv
   step npm do_npm

@@ -153,7 +153,8 @@ pub enum ConfigError {
     /// A list variable with an item that does not parse (`detail` names the item).
     #[error("{var}: {detail}")]
     BadList { var: &'static str, detail: String },
-    /// A file named by a variable cannot be read or has a bad line (never its text).
+    /// A file named by a variable cannot be read or has a bad line (never its text). `path`
+    /// has its control characters escaped, so the message stays on one line.
     #[error("{var}: {path}: {detail}")]
     File {
         var: &'static str,
@@ -482,9 +483,21 @@ fn credentials_file<F: Fn(&str) -> Option<String>>(
     let Some(path) = env.text("CAMERA_CREDENTIALS_FILE") else {
         return Ok(Vec::new());
     };
+    // The path goes into a one-line error: control characters (a newline in the variable)
+    // are shown escaped, as `\n`.
+    let shown: String = path
+        .chars()
+        .flat_map(|c| {
+            let escaped = c.is_control().then(|| c.escape_debug());
+            escaped
+                .into_iter()
+                .flatten()
+                .chain((!c.is_control()).then_some(c))
+        })
+        .collect();
     let file_error = |detail: String| ConfigError::File {
         var: "CAMERA_CREDENTIALS_FILE",
-        path: path.clone(),
+        path: shown.clone(),
         detail,
     };
     let text = read(std::path::Path::new(&path)).map_err(|e| file_error(e.to_string()))?;
