@@ -4,6 +4,8 @@
 # Checks before installing, so a second run only takes a few seconds:
 #   apt      Debian packages (apt-get update only when something is missing)
 #   rustup   components clippy + rustfmt
+#   fuzz     the nightly toolchain ($FUZZ_TOOLCHAIN, minimal profile) and cargo-fuzz, for
+#            scripts/fuzz-smoke.sh
 #   venv     scripts/lab/venv with the lab's pinned PyPI packages
 #   npm      rtsp-streaming-server in scripts/lab/node
 #   onvif    onvif-sim release build, CARGO_TARGET_DIR=$ONVIF_SIM_TARGET (outside the repo, so a
@@ -15,7 +17,7 @@
 #
 # Usage (as root):  scripts/install-deps.sh            install what is missing
 #                   scripts/install-deps.sh --check    install nothing; exit 1 if anything is missing
-#                   NO_LAB=1 scripts/install-deps.sh   apt + rustup only (no venv/npm/onvif-sim)
+#                   NO_LAB=1 scripts/install-deps.sh   apt + rustup + fuzz only (no venv/npm/onvif-sim)
 #                   scripts/install-deps.sh --release  also the release toolchain (combines with --check)
 # Prints one line per step with its duration. Safe to run any number of times.
 set -euo pipefail
@@ -57,6 +59,9 @@ RELEASE_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unkn
 # cargo-zigbuild as the PyPI wheel (a prebuilt binary: no 5-minute cargo install) and zig.
 RELEASE_PIP_PKGS=(cargo-zigbuild==0.24.0 ziglang==0.17.0)
 [ $RELEASE = 1 ] && APT_PKGS+=("${RELEASE_APT_PKGS[@]}")
+# cargo-fuzz needs nightly (-Z sanitizer); cargo-fuzz itself builds on stable
+FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
+CARGO_FUZZ_VERSION=0.13.2
 
 T_ALL=$EPOCHREALTIME
 missing_total=0
@@ -107,6 +112,19 @@ do_rustup() {
   [ ${#miss[@]} = 0 ] && { echo "clippy rustfmt present"; return 0; }
   [ $CHECK = 1 ] && { echo "missing components: ${miss[*]}"; return 1; }
   rustup component add "${miss[@]}" && echo "added ${miss[*]}"
+}
+
+do_fuzz() {
+  local miss=()
+  rustup run "$FUZZ_TOOLCHAIN" rustc --version >/dev/null 2>&1 || miss+=("toolchain $FUZZ_TOOLCHAIN")
+  [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ] || miss+=("cargo-fuzz $CARGO_FUZZ_VERSION")
+  [ ${#miss[@]} = 0 ] && { echo "$FUZZ_TOOLCHAIN + cargo-fuzz $CARGO_FUZZ_VERSION present"; return 0; }
+  [ $CHECK = 1 ] && { echo "missing: ${miss[*]}"; return 1; }
+  rustup run "$FUZZ_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+    || rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal >/dev/null
+  [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ] \
+    || cargo install -q --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  echo "installed ${miss[*]}"
 }
 
 pip_ok() {   # all pins satisfied in the venv?
@@ -181,6 +199,7 @@ do_release() {
 step apt do_apt
 step rustup do_rustup
 [ $RELEASE = 1 ] && step release do_release
+step fuzz do_fuzz
 if [ -z "${NO_LAB:-}" ]; then
   step venv do_venv
   step npm do_npm

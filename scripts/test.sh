@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — the whole test suite, as CI runs it:
 #   1. installs what the tests need if missing (apt, pip venv, npm, onvif-sim, rustup bits)
-#   2. checks the standing rules: rustfmt, clippy -D warnings, no async runtime in the binary
+#   2. checks the standing rules: rustfmt, clippy -D warnings, no async runtime in the binary;
+#      builds the fuzz targets and runs each for a few seconds (scripts/fuzz-smoke.sh)
 #   3. brings the network lab up (root only) for the tests that need it, and down at the end
 #   4. runs every test with cargo-nextest (one process per test), default build and `tls`
 #   5. (root) release smoke: the x86_64 and aarch64 musl tarballs without TLS (scripts/release.sh),
@@ -27,8 +28,14 @@ fi
 say "rustfmt";  cargo fmt --all -- --check
 say "clippy";   cargo clippy --all-targets -- -D warnings
 say "clippy (tls)"; cargo clippy --all-targets --features tls -- -D warnings
-say "fuzz targets type-check (cargo-fuzz runs them on nightly: see README)"
+say "fuzz targets type-check (stable)"
 cargo check -q --manifest-path fuzz/Cargo.toml --bins
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+  say "fuzz smoke: every target ${FUZZ_SECONDS:-10} s on its committed corpus (scripts/fuzz-smoke.sh)"
+  scripts/fuzz-smoke.sh
+else
+  say "SKIP fuzz smoke: no nightly toolchain or cargo-fuzz (scripts/install-deps.sh installs them)"
+fi
 say "no async runtime in the binary's dependency tree"
 for f in "" "--features tls"; do
   # shellcheck disable=SC2086

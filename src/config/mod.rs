@@ -160,7 +160,8 @@ pub enum ConfigError {
     /// A list variable with an item that does not parse (`detail` names the item).
     #[error("{var}: {detail}")]
     BadList { var: &'static str, detail: String },
-    /// A file named by a variable cannot be read or has a bad line (never its text).
+    /// A file named by a variable cannot be read or has a bad line (never its text). `path`
+    /// has its control characters escaped, so the message stays on one line.
     #[error("{var}: {path}: {detail}")]
     File {
         var: &'static str,
@@ -439,7 +440,7 @@ fn mqtt_settings<F: Fn(&str) -> Option<String>>(
         (None, Some(path)) => {
             let file_error = |detail: String| ConfigError::File {
                 var: "MQTT_PASSWORD_FILE",
-                path: path.clone(),
+                path: one_line(&path),
                 detail,
             };
             let text = read(std::path::Path::new(&path)).map_err(|e| file_error(e.to_string()))?;
@@ -501,6 +502,20 @@ fn mqtt_settings<F: Fn(&str) -> Option<String>>(
     })
 }
 
+/// `text` for a one-line error: control characters (a newline in a variable) are shown
+/// escaped, as `\n`.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped = c.is_control().then(|| c.escape_debug());
+            escaped
+                .into_iter()
+                .flatten()
+                .chain((!c.is_control()).then_some(c))
+        })
+        .collect()
+}
+
 /// The entries of CAMERA_CREDENTIALS_FILE (none when unset).
 fn credentials_file<F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
@@ -511,7 +526,7 @@ fn credentials_file<F: Fn(&str) -> Option<String>>(
     };
     let file_error = |detail: String| ConfigError::File {
         var: "CAMERA_CREDENTIALS_FILE",
-        path: path.clone(),
+        path: one_line(&path),
         detail,
     };
     let text = read(std::path::Path::new(&path)).map_err(|e| file_error(e.to_string()))?;

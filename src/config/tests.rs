@@ -780,6 +780,29 @@ fn load_files(pairs: &[(&str, &str)], files: &[(&str, &str)]) -> Result<Config, 
     )
 }
 
+/// Decodes a fuzz fixture of `testdata/` (the `config_lookup` fuzz target's format) and
+/// loads it, the file content after `%%` standing for every file read.
+fn load_fuzz_fixture(bytes: &[u8]) -> Result<Config, ConfigError> {
+    let text = String::from_utf8_lossy(bytes);
+    let (vars, file) = match text.split_once("\n%%\n") {
+        Some((v, f)) => (v, Some(f)),
+        None => (&*text, None),
+    };
+    let env: Vec<(&str, String)> = vars
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k, v.replace("\\n", "\n")))
+        .collect();
+    Config::from_lookup_files(
+        |k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()),
+        &|_| {
+            file.map(str::to_owned)
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        },
+        HOST,
+    )
+}
+
 #[test]
 fn mqtt_password_from_a_file() {
     let user = ("MQTT_USERNAME", "detector");
@@ -815,6 +838,11 @@ fn mqtt_password_from_a_file() {
     );
     assert!(!msg.contains("alpha") && !msg.contains("beta"), "{msg}");
 
+    let e = load_files(&[user, ("MQTT_PASSWORD_FILE", "/a\nb")], &[]).expect_err("missing");
+    assert!(
+        e.to_string().starts_with("MQTT_PASSWORD_FILE: /a\\nb: "),
+        "{e}"
+    );
     let e = load_files(&[user, ("MQTT_PASSWORD_FILE", "/missing")], &[]).expect_err("missing");
     assert!(
         e.to_string().starts_with("MQTT_PASSWORD_FILE: /missing: "),
@@ -850,4 +878,23 @@ fn the_example_env_file_lists_every_variable_at_its_default() {
         );
     }
     assert!(found.is_empty(), "not in VARIABLES: {found:?}");
+}
+
+/// Fuzz regression: a CAMERA_CREDENTIALS_FILE path with a newline made a two-line error.
+#[test]
+fn credentials_file_error_with_a_newline_in_the_path_is_one_line() {
+    let e = load_fuzz_fixture(include_bytes!(
+        "testdata/fuzz_credentials_file_path_newline.env"
+    ))
+    .expect_err("no such file")
+    .to_string();
+    assert!(!e.contains('\n'), "{e}");
+    assert!(e.starts_with("CAMERA_CREDENTIALS_FILE: x\\nE: "), "{e}");
+    let e = load_fuzz_fixture(b"CAMERA_CREDENTIALS_FILE=/a\\tb\n%%\nno colon\n")
+        .expect_err("bad line")
+        .to_string();
+    assert_eq!(
+        e,
+        "CAMERA_CREDENTIALS_FILE: /a\\tb: line 1: no ':' between user and password"
+    );
 }
