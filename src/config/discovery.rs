@@ -170,27 +170,9 @@ pub(super) fn parse_credentials_file(text: &str) -> Result<Vec<Credential>, Stri
 mod tests {
     use super::super::{Config, ConfigError};
     use super::*;
-    use std::collections::HashMap;
 
     fn load_with(pairs: &[(&str, &str)], files: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let files: HashMap<String, String> = files
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_lookup_files(
-            |k| env.get(k).cloned(),
-            &|p| {
-                files
-                    .get(p.to_str().unwrap_or(""))
-                    .cloned()
-                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
-            },
-            "host",
-        )
+        super::super::tests::load_files(pairs, files)
     }
 
     fn d(pairs: &[(&str, &str)]) -> DiscoverySettings {

@@ -759,7 +759,11 @@ fn state_path_has_a_default_and_empty_turns_it_off() {
     );
 }
 
-fn load_files(pairs: &[(&str, &str)], files: &[(&str, &str)]) -> Result<Config, ConfigError> {
+/// The configuration of `pairs`, with `files` (path, text) as the files variables name.
+pub(super) fn load_files(
+    pairs: &[(&str, &str)],
+    files: &[(&str, &str)],
+) -> Result<Config, ConfigError> {
     let env: HashMap<String, String> = pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
