@@ -35,18 +35,13 @@ impl Detector {
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("service.log");
         let prefix = format!("bf{tag}{}", std::process::id());
-        let creds: Vec<String> = lab
-            .credentials()
-            .iter()
-            .map(|(u, p)| format!("{u}:{p}"))
-            .collect();
         let child = lab
             .detector_service(&prefix, &prefix)
             .env("MQTT_BROKER", "127.0.0.1")
             .env("MQTT_PORT", port.to_string())
             .env("MQTT_QUEUE_SIZE", "10")
             .env("HEALTH_REPORT_INTERVAL", "10")
-            .env("CAMERA_CREDENTIALS", creds.join(","))
+            .env("CAMERA_CREDENTIALS", lab.credentials_env())
             .env("FRIGATE_CONFIG_PATH", dir.path().join("cameras.yml"))
             .env("LOG_LEVEL", "INFO")
             .stderr(std::fs::File::create(&log).expect("log"))

@@ -25,14 +25,9 @@ fn rss_stays_flat_across_twenty_full_discoveries() {
     let cameras = lab.truth["cameras"].as_array().expect("cameras").len();
     let dir = tempfile::tempdir().expect("tempdir");
     let log_path = dir.path().join("service.log");
-    let list: Vec<String> = lab
-        .credentials()
-        .iter()
-        .map(|(u, p)| format!("{u}:{p}"))
-        .collect();
     let child = lab
         .detector_service(&prefix, &prefix)
-        .env("CAMERA_CREDENTIALS", list.join(","))
+        .env("CAMERA_CREDENTIALS", lab.credentials_env())
         .env("FRIGATE_CONFIG_PATH", dir.path().join("cameras.yml"))
         // A 3 s listening window keeps 20 passes near a minute; the work is the same.
         .env("ONVIF_TIMEOUT", "3")

@@ -131,8 +131,6 @@ fn no_password_in_debug_logs_or_retained_messages() {
 #[test]
 fn the_service_runs_as_nobody_with_only_cap_net_raw() {
     let Some(lab) = lab() else { return };
-    let creds = lab.credentials();
-    let list: Vec<String> = creds.iter().map(|(u, p)| format!("{u}:{p}")).collect();
     let prefix = format!("lp{}", std::process::id());
     let dir = tempfile::tempdir().expect("tempdir");
     // nobody must reach its directory: the temp dir's parent is /tmp (world-searchable).
@@ -162,7 +160,7 @@ fn the_service_runs_as_nobody_with_only_cap_net_raw() {
         .env("MQTT_PORT", lab.broker().1.to_string())
         .env("MQTT_TOPIC_PREFIX", &prefix)
         .env("BALENA_DEVICE_UUID", &prefix)
-        .env("CAMERA_CREDENTIALS", list.join(","))
+        .env("CAMERA_CREDENTIALS", lab.credentials_env())
         .env("STATE_PATH", &state)
         .env("FRIGATE_CONFIG_PATH", &frigate)
         .env("LOG_LEVEL", "INFO")

@@ -72,18 +72,13 @@ fn lab_world_soak_moving_camera_and_restarting_broker() {
     let mut cam = OwnCamera::start(&lab, "sk");
     let prefix = format!("soak{}", std::process::id());
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut creds: Vec<String> = lab
-        .credentials()
-        .iter()
-        .map(|(u, p)| format!("{u}:{p}"))
-        .collect();
     let (user, pass) = cam.credentials();
-    creds.push(format!("{user}:{pass}"));
+    let creds = format!("{},{user}:{pass}", lab.credentials_env());
     let mut child = lab
         .detector_service(&prefix, &prefix)
         .env("MQTT_BROKER", "127.0.0.1")
         .env("MQTT_PORT", broker.port.to_string())
-        .env("CAMERA_CREDENTIALS", creds.join(","))
+        .env("CAMERA_CREDENTIALS", &creds)
         .env("FRIGATE_CONFIG_PATH", dir.path().join("cameras.yml"))
         // A full scan every 30 s finds the camera at its new address by itself.
         .env("SMART_DISCOVERY_ENABLED", "false")

@@ -244,6 +244,16 @@ impl Lab {
 impl Lab {
     /// Every distinct camera credential of lab.json as (user, password): per camera its
     /// RTSP logins, then its ONVIF login, in document order (as scripts/lab/lab-credentials.py).
+    /// [`Lab::credentials`] as CAMERA_CREDENTIALS takes them: `user:pass,user:pass`.
+    pub fn credentials_env(&self) -> String {
+        let list: Vec<String> = self
+            .credentials()
+            .iter()
+            .map(|(u, p)| format!("{u}:{p}"))
+            .collect();
+        list.join(",")
+    }
+
     pub fn credentials(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         for cam in self.truth["cameras"].as_array().expect("cameras") {
