@@ -11,6 +11,9 @@ Modes (the misbehaviour is on the port named):
                        between lines, 0 = as fast as the socket takes them)
   rtsp-200-no-rtp      554: 200 to OPTIONS/DESCRIBE (a small valid H.264 SDP)/SETUP/PLAY/
                        TEARDOWN for every path; never one RTP packet
+  rtsp-200-but-decoy   554: as rtsp-200-no-rtp, but 404 to the detector's decoy path
+                       (/camera-detector-decoy-*), so it does not look like a server that
+                       accepts any path
   rtsp-huge-sdp        554: DESCRIBE answers a 10 MB SDP with a correct Content-Length
   onvif-entity-bomb    80: HTTP 200 with a billion-laughs XML to every request;
                        3702/udp (unicast): a ProbeMatch pointing at it; 554: 404 to all
@@ -21,6 +24,10 @@ Modes (the misbehaviour is on the port named):
   wsd-flood            3702/udp: --count (10 000) ProbeMatch datagrams per Probe, each a new
                        endpoint and XAddr (--burst N: a --burst-gap pause after every N, so
                        that the receiver's socket buffer does not drop most); 554: 404 to all
+  wsd-multicast-flood  once --go names an existing file: --rounds rounds, --round-gap
+                       seconds apart, of --count datagrams to 239.255.255.250:3702 (TTL 1,
+                       paced like wsd-flood), camera Hellos and unsolicited ProbeMatches in
+                       turn, each a new endpoint and XAddr on this host; nothing listens
   foreign-listener     80, 554, 8080 and 3702/udp: records whatever arrives, answers nothing
 
 Every connection, request and datagram is one JSON line in --log (with "auth": whether an
@@ -28,6 +35,7 @@ Authorization header or a WS-Security UsernameToken came with it); the first lin
 {"event": "ready"} once every socket listens.
 WS-Discovery is answered only on the unicast socket (our --ip, port 3702): the multicast
 group is never joined, so other tests' multicast Probes on the shared bridge get no answer.
+Only wsd-multicast-flood sends to the group, and only after the test asks for it (--go).
 """
 import argparse
 import json
@@ -214,6 +222,12 @@ def answer_200(c, req):
     return True
 
 
+def answer_200_but_decoy(c, req):
+    if b"/camera-detector-decoy-" in req.split(b"\r\n", 1)[0]:
+        return answer_404(c, req)
+    return answer_200(c, req)
+
+
 def answer_huge_sdp(c, req):
     method = req.split(b" ", 1)[0].decode("latin-1")
     if method != "DESCRIBE":
@@ -332,31 +346,35 @@ def record_only(c, addr, port):
 
 # --- WS-Discovery ---------------------------------------------------------------------------
 
-PROBE_MATCH = """<?xml version="1.0" encoding="UTF-8"?>
+ENVELOPE = """<?xml version="1.0" encoding="UTF-8"?>
 <soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"
                xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing"
                xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"
                xmlns:dn="http://www.onvif.org/ver10/network/wsdl"
                xmlns:tds="http://www.onvif.org/ver10/device/wsdl">
     <soap:Header>
-        <wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To>
-        <wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</wsa:Action>
-        <wsa:MessageID>urn:uuid:{msg}</wsa:MessageID>
-        <wsa:RelatesTo>{rel}</wsa:RelatesTo>
+        <wsa:To>{to}</wsa:To>
+        <wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/{action}</wsa:Action>
+        <wsa:MessageID>urn:uuid:{{msg}}</wsa:MessageID>{relates}
     </soap:Header>
-    <soap:Body>
-        <d:ProbeMatches>
-        <d:ProbeMatch>
-            <d:EndpointReference><wsa:Address>urn:uuid:{ep}</wsa:Address></d:EndpointReference>
+    <soap:Body>{open}
+        <d:{element}>
+            <d:EndpointReference><wsa:Address>urn:uuid:{{ep}}</wsa:Address></d:EndpointReference>
             <d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>
             <d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/Profile/Streaming onvif://www.onvif.org/name/Hostile</d:Scopes>
-            <d:XAddrs>{xaddrs}</d:XAddrs>
+            <d:XAddrs>{{xaddrs}}</d:XAddrs>
             <d:MetadataVersion>1</d:MetadataVersion>
-        </d:ProbeMatch>
-        </d:ProbeMatches>
+        </d:{element}>{close}
     </soap:Body>
 </soap:Envelope>
 """
+PROBE_MATCH = ENVELOPE.format(
+    to="http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous",
+    action="ProbeMatches", relates="\n        <wsa:RelatesTo>{rel}</wsa:RelatesTo>",
+    open="\n        <d:ProbeMatches>", element="ProbeMatch", close="\n        </d:ProbeMatches>")
+HELLO = ENVELOPE.format(
+    to="urn:schemas-xmlsoap-org:ws:2005:04:discovery", action="Hello", relates="",
+    open="", element="Hello", close="")
 
 
 def probe_match(rel, ep, xaddrs):
@@ -418,6 +436,42 @@ def serve_wsd(sock, answer):
         log(event="answered", port=3702, src=src[0], datagrams=sent)
 
 
+def multicast_flood():
+    """wsd-multicast-flood: waits for --go, then sends the rounds to the group (bounded by
+    --rounds, --count and the lifetime)."""
+    while alive() and not os.path.exists(ARGS.go):
+        time.sleep(0.05)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(ARGS.ip))
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+    u.bind((ARGS.ip, 0))
+    group = ("239.255.255.250", 3702)
+    for r in range(ARGS.rounds):
+        if not alive():
+            return
+        if r:
+            time.sleep(ARGS.round_gap)
+        sent = {"hello": 0, "probe_match": 0}
+        t0 = time.monotonic()
+        for i in range(ARGS.count):
+            ep = "f100d000-%04d-4000-8000-%012d" % (r, i)
+            xaddr = "http://%s/onvif/device_service/%d" % (ARGS.ip, i)
+            if i % 2 == 0:
+                kind, dgram = "hello", HELLO.format(msg=uuid.uuid4(), ep=ep, xaddrs=xaddr)
+                dgram = dgram.encode()
+            else:
+                kind, dgram = "probe_match", probe_match("urn:uuid:%s" % uuid.uuid4(), ep, xaddr)
+            try:
+                u.sendto(dgram, group)
+                sent[kind] += 1
+            except OSError:
+                pass
+            if ARGS.burst and (i + 1) % ARGS.burst == 0:
+                time.sleep(ARGS.burst_gap)
+        log(event="flooded", round=r, seconds=round(time.monotonic() - t0, 3), **sent)
+
+
 def main():
     global LOG, ARGS
     p = argparse.ArgumentParser()
@@ -431,6 +485,9 @@ def main():
     p.add_argument("--size", type=int, default=0)
     p.add_argument("--burst", type=int, default=0)
     p.add_argument("--burst-gap", type=float, default=0.001)
+    p.add_argument("--go", default="")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--round-gap", type=float, default=5.0)
     ARGS = p.parse_args()
     LOG = open(ARGS.log, "a")
     mode = ARGS.mode
@@ -444,6 +501,7 @@ def main():
         "rtsp-silent": rtsp_silent,
         "rtsp-endless-header": rtsp_endless_header,
         "rtsp-200-no-rtp": lambda c, a, p: rtsp_answer(c, a, p, answer_200),
+        "rtsp-200-but-decoy": lambda c, a, p: rtsp_answer(c, a, p, answer_200_but_decoy),
         "rtsp-huge-sdp": lambda c, a, p: rtsp_answer(c, a, p, answer_huge_sdp),
     }
     http = {
@@ -452,6 +510,7 @@ def main():
         "wsd-xaddrs": http_404,
     }
     wsd = None
+    threads_extra = []
     if mode in rtsp:
         tcp.append((listen_tcp(554), rtsp[mode]))
     elif mode in http or mode == "wsd-flood":
@@ -459,6 +518,10 @@ def main():
         if mode in http:
             tcp.append((listen_tcp(80), lambda c, a, p, f=http[mode]: http_answer(c, a, p, f)))
         wsd = (True,)
+    elif mode == "wsd-multicast-flood":
+        if not ARGS.go:
+            sys.exit("wsd-multicast-flood needs --go <file>")
+        threads_extra = [threading.Thread(target=multicast_flood, daemon=True)]
     elif mode == "foreign-listener":
         for port in (80, 554, 8080):
             tcp.append((listen_tcp(port), record_only))
@@ -466,6 +529,7 @@ def main():
     else:
         sys.exit("unknown mode %r" % mode)
     threads = [threading.Thread(target=serve_tcp, args=t, daemon=True) for t in tcp]
+    threads += threads_extra
     if wsd:
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.bind((ARGS.ip, 3702))

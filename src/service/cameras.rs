@@ -188,7 +188,14 @@ impl Cameras {
             .name("wsd-hello".into())
             .stack_size(crate::discovery::pool::WORKER_STACK)
             .spawn(move || loop {
+                // One event per sender and window: a flood of endpoints from one address
+                // is one Hello to the registry thread.
+                let mut senders: Vec<std::net::Ipv4Addr> = Vec::new();
                 for f in listener.recv_until(Instant::now() + Duration::from_secs(5)) {
+                    if senders.contains(&f.ip) {
+                        continue;
+                    }
+                    senders.push(f.ip);
                     if tx.send(Event::Hello(f.ip)).is_err() {
                         return;
                     }
@@ -357,15 +364,20 @@ impl Cameras {
                 self.publish(&changes);
             }
             Event::Hello(ip) => {
-                let known = self.registry.known_ips().contains(&ip);
                 let now = Instant::now();
-                let quiet = self
-                    .last_hello_rescan
-                    .map_or(true, |t| now.duration_since(t) >= HELLO_RESCAN_MIN_GAP);
-                if !known && quiet && !self.scanning {
+                let verdict = hello_verdict(
+                    self.cfg.discovery.exclude.iter().any(|c| c.contains(ip)),
+                    self.registry.known_ips().contains(&ip),
+                    self.scanning,
+                    self.last_hello_rescan,
+                    now,
+                );
+                if verdict == HelloVerdict::Rescan {
                     log::info!("WS-Discovery Hello from {ip}, not a known camera: rescanning");
                     self.last_hello_rescan = Some(now);
                     self.scheduler.on_rescan_request(now);
+                } else {
+                    log::debug!("WS-Discovery Hello from {ip}: no rescan ({verdict:?})");
                 }
             }
         }
@@ -510,4 +522,65 @@ fn current_networks(cfg: &Config) -> Vec<scan::Cidr> {
     }
     let ifaces = net::select(&net::local_ipv4(), &cfg.discovery.interfaces, false);
     scan::networks_of(&ifaces)
+}
+
+/// What a camera Hello leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HelloVerdict {
+    Rescan,
+    /// The sender is in SCAN_EXCLUDE.
+    Excluded,
+    /// The sender is a known camera's address.
+    Known,
+    /// A pass is running; it will see the sender if it is a camera.
+    Scanning,
+    /// The last Hello rescan was less than [`HELLO_RESCAN_MIN_GAP`] ago (a flood of
+    /// Hellos costs one rescan a minute at most).
+    TooSoon,
+}
+
+/// The rules for a camera Hello (pure; `last` is when a Hello last started a rescan).
+fn hello_verdict(
+    excluded: bool,
+    known: bool,
+    scanning: bool,
+    last: Option<Instant>,
+    now: Instant,
+) -> HelloVerdict {
+    if excluded {
+        HelloVerdict::Excluded
+    } else if known {
+        HelloVerdict::Known
+    } else if scanning {
+        HelloVerdict::Scanning
+    } else if last.is_some_and(|t| now.saturating_duration_since(t) < HELLO_RESCAN_MIN_GAP) {
+        HelloVerdict::TooSoon
+    } else {
+        HelloVerdict::Rescan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hello_rescans_at_most_once_a_minute_and_never_for_excluded_or_known_senders() {
+        let t0 = Instant::now();
+        let v = |ex, kn, sc, last, at| hello_verdict(ex, kn, sc, last, at);
+        assert_eq!(v(false, false, false, None, t0), HelloVerdict::Rescan);
+        let soon = t0 + HELLO_RESCAN_MIN_GAP - Duration::from_millis(1);
+        assert_eq!(
+            v(false, false, false, Some(t0), soon),
+            HelloVerdict::TooSoon
+        );
+        let later = t0 + HELLO_RESCAN_MIN_GAP;
+        assert_eq!(
+            v(false, false, false, Some(t0), later),
+            HelloVerdict::Rescan
+        );
+        assert_eq!(v(true, false, false, None, t0), HelloVerdict::Excluded);
+        assert_eq!(v(false, true, false, None, t0), HelloVerdict::Known);
+        assert_eq!(v(false, false, true, None, t0), HelloVerdict::Scanning);
+    }
 }

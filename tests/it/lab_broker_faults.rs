@@ -67,15 +67,8 @@ impl Detector {
 
     /// CPU seconds (user + system) the detector has used so far.
     fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
-            .expect("detector stat");
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks: f64 =
-            fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
-        ticks / 100.0 // USER_HZ on Linux
+        crate::support::common::proc_cpu_seconds(&self.child.id().to_string())
+            .expect("detector stat")
     }
 
     fn log(&self) -> String {

@@ -19,7 +19,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A locally administered MAC prefix of our own (no vendor hint).
-const MAC_PREFIX: [u8; 5] = [0x02, 0x4e, 0x57, 0x11, 0xe0];
+pub(crate) const MAC_PREFIX: [u8; 5] = [0x02, 0x4e, 0x57, 0x11, 0xe0];
 const RTSP_TIMEOUT: u64 = 3;
 const ONVIF_TIMEOUT: u64 = 2;
 /// Peak RSS allowed for one scan. A plain scan of one host peaks near 10 MiB; a 10 MB SDP
@@ -29,7 +29,7 @@ const USER: &str = "hostile";
 const PASSWORD: &str = "H0stile-S3cret!";
 
 /// The hostile peer: an owned host running hostile-peer.py (killed, host removed, on drop).
-struct Peer {
+pub(crate) struct Peer {
     child: Child,
     _dir: tempfile::TempDir,
     log: PathBuf,
@@ -37,7 +37,7 @@ struct Peer {
 }
 
 impl Peer {
-    fn start(lab: &Lab, tag: &str, mode: &str, extra: &[&str]) -> Peer {
+    pub(crate) fn start(lab: &Lab, tag: &str, mode: &str, extra: &[&str]) -> Peer {
         let host = OwnHost::create(lab, tag, MAC_PREFIX);
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("peer.log");
@@ -75,12 +75,12 @@ impl Peer {
         peer
     }
 
-    fn ip(&self) -> Ipv4Addr {
+    pub(crate) fn ip(&self) -> Ipv4Addr {
         self.host.ip()
     }
 
     /// Every JSON line the peer logged so far.
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
@@ -107,7 +107,7 @@ impl Drop for Peer {
 
 /// CIDRs covering the lab /24 except `keep` (SCAN_EXCLUDE: no lab host, no other test's
 /// owned host, is scanned or contacted, whatever answers the multicast Probe).
-fn exclude_all_but(lab: &Lab, keep: &[Ipv4Addr]) -> String {
+pub(crate) fn exclude_all_but(lab: &Lab, keep: &[Ipv4Addr]) -> String {
     let subnet = lab.truth["subnet"].as_str().expect("subnet");
     let (base, len) = subnet.split_once('/').expect("a.b.c.d/len");
     assert_eq!(len, "24");
@@ -248,8 +248,13 @@ fn guard() -> Duration {
 
 fn rtsp_case(tag: &str, mode: &str, extra: &[&str], expect_error: &str) {
     let Some(lab) = lab() else { return };
-    let peer = Peer::start(&lab, tag, mode, extra);
-    let s = scan(&lab, peer.ip(), &[], guard());
+    rtsp_case_with(&lab, tag, mode, extra, expect_error);
+}
+
+/// One scan of an RTSP peer and the common assertions; the peer, for more.
+fn rtsp_case_with(lab: &Lab, tag: &str, mode: &str, extra: &[&str], expect_error: &str) -> Peer {
+    let peer = Peer::start(lab, tag, mode, extra);
+    let s = scan(lab, peer.ip(), &[], guard());
     judge(mode, &s);
     let got = peer.received();
     assert!(
@@ -264,6 +269,7 @@ fn rtsp_case(tag: &str, mode: &str, extra: &[&str], expect_error: &str) {
         "{mode}: error {expect_error:?} among {errors}"
     );
     assert_eq!(s.report["stats"]["open_ports"], 1, "{mode}");
+    peer
 }
 
 #[test]
@@ -294,6 +300,28 @@ fn rtsp_huge_sdp_is_refused_from_its_header() {
 #[test]
 fn rtsp_200_to_every_path_without_rtp_is_no_camera() {
     rtsp_case("h2n", "rtsp-200-no-rtp", &[], "RTP: no answer within 3.0 s");
+}
+
+/// 404 to the decoy, 200 to every other path, never RTP: not flagged as accepting any path,
+/// so only the silent-PLAY limit ends it, after two timeouts instead of one per path.
+#[test]
+fn rtsp_200_to_every_path_but_the_decoy_costs_two_timeouts() {
+    let Some(lab) = lab() else { return };
+    let peer = rtsp_case_with(
+        &lab,
+        "h2d",
+        "rtsp-200-but-decoy",
+        &[],
+        "2 paths played without RTP",
+    );
+    let plays = peer
+        .received()
+        .iter()
+        .filter(|e| {
+            e["event"] == "request" && e["line"].as_str().is_some_and(|l| l.starts_with("PLAY "))
+        })
+        .count();
+    assert_eq!(plays, 2, "two silent PLAYs, then the host is given up");
 }
 
 fn onvif_case(tag: &str, mode: &str, expect_error: &str) {

@@ -24,6 +24,7 @@ mod lab_rtsp;
 mod lab_secrets;
 mod lab_service;
 mod lab_world;
+mod lab_world_flood;
 mod lab_world_hostile;
 mod lab_world_soak;
 mod lab_wsd;

@@ -11,7 +11,8 @@
 //!    right one. Then the dictionary ([`ordered`]; main and generic paths only, at most
 //!    `max_paths`), stopping at the first path that plays. On a server that accepts any
 //!    path, a PLAY that brings no RTP within the timeout ends the probe (every other path
-//!    would be the same silence, one timeout each).
+//!    would be the same silence, one timeout each); on any server, the second such PLAY
+//!    does ([`MAX_SILENT_PLAYS`]: known URLs, dictionary and sub stream together).
 //! 3. The sub stream: [`sub_candidates`] of the main path (plus the user's sub paths for
 //!    that vendor), at most [`MAX_SUB_TRIES`].
 //!
@@ -39,6 +40,10 @@ pub use super::throttle::{HostGuard, HostThrottle};
 pub const DEFAULT_MAX_PATHS: usize = 24;
 /// Sub-stream candidates tried after the main stream is found.
 pub const MAX_SUB_TRIES: usize = 3;
+/// PLAYs answered but followed by no RTP within the timeout, per host, before the host is
+/// given up: each costs a full timeout, and a server whose paths play silently twice (a
+/// decoy-aware fake, a camera whose encoder is dead) would only repeat it.
+pub const MAX_SILENT_PLAYS: u32 = 2;
 
 /// What other discovery steps know about the camera.
 #[derive(Debug, Clone, Default)]
@@ -118,6 +123,7 @@ pub fn probe_host(
         conn_cred: None,
         spent: 0,
         tried: HashSet::new(),
+        silent: 0,
         report: HostReport::default(),
     };
     p.run(hints, opts);
@@ -156,6 +162,8 @@ struct Prober<'a> {
     /// Requests of connections already closed.
     spent: u32,
     tried: HashSet<String>,
+    /// PLAYs that brought no RTP within the timeout.
+    silent: u32,
     report: HostReport,
 }
 
@@ -307,16 +315,24 @@ impl Prober<'_> {
             Err(e) => {
                 let silent = matches!(e, ProbeError::Timeout { phase: "RTP", .. });
                 self.report.errors.push(e.to_string());
-                if silent && self.report.accepts_any_path {
+                if !silent {
+                    return Step::Missing;
+                }
+                self.silent += 1;
+                let why = if self.report.accepts_any_path {
                     // Such a server answers every path alike: another path would cost
                     // another full timeout for the same silence.
-                    self.report.errors.push(format!(
-                        "rtsp {}:{} PLAY: accepts any path and sends no RTP: host given up",
-                        self.ip, self.port
-                    ));
-                    return Step::Stop;
-                }
-                Step::Missing
+                    "accepts any path and sends no RTP".to_string()
+                } else if self.silent >= MAX_SILENT_PLAYS {
+                    format!("{} paths played without RTP", self.silent)
+                } else {
+                    return Step::Missing;
+                };
+                self.report.errors.push(format!(
+                    "rtsp {}:{} PLAY: {why}: host given up",
+                    self.ip, self.port
+                ));
+                Step::Stop
             }
         }
     }

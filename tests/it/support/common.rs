@@ -49,12 +49,18 @@ pub fn metrics(m: &Mqtt) -> MetricsSnapshot {
 
 /// user+system CPU time of this process, in seconds.
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    proc_cpu_seconds("self").expect("/proc/self/stat")
+}
+
+/// user+system CPU time of process `pid` ("self" or a number), in seconds; None once it is
+/// gone.
+pub fn proc_cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the ")" of the command name: state is field 3; utime 14, stime 15.
-    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let rest = &stat[stat.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
-    ticks / clk_tck()
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clk_tck())
 }
 
 fn clk_tck() -> f64 {

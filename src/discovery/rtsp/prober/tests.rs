@@ -154,14 +154,12 @@ fn a_server_accepting_any_path_is_flagged() {
     assert_eq!(r.requests, 9);
 }
 
-/// A hostile server that answers 200 to every path and never sends RTP costs one RTP
-/// timeout, not one per dictionary path: decoy, then DESCRIBE, SETUP, PLAY of one path.
-#[test]
-fn a_server_accepting_any_path_without_rtp_costs_one_timeout() {
+/// Probes `cam` made silent (PLAY answered, no RTP) with a 0.3 s phase timeout: the report
+/// (no main stream asserted) and the PLAYs the server got.
+fn probe_without_rtp(cam: FakeCam) -> (HostReport, usize) {
     let cam = FakeCam {
-        accept_any: true,
         no_rtp: true,
-        ..FakeCam::default()
+        ..cam
     }
     .start();
     let opts = ProbeOptions::new(Timeouts {
@@ -169,15 +167,50 @@ fn a_server_accepting_any_path_without_rtp_costs_one_timeout() {
         phase: Duration::from_millis(300),
     });
     let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts);
-    assert!(r.accepts_any_path);
     assert!(r.main.is_none(), "{r:?}");
     let plays = cam.log().iter().filter(|q| q.method == "PLAY").count();
-    assert_eq!(plays, 1, "{:?}", cam.log());
+    (r, plays)
+}
+
+/// A hostile server that answers 200 to every path and never sends RTP costs one RTP
+/// timeout, not one per dictionary path: decoy, then DESCRIBE, SETUP, PLAY of one path.
+#[test]
+fn a_server_accepting_any_path_without_rtp_costs_one_timeout() {
+    let (r, plays) = probe_without_rtp(FakeCam {
+        accept_any: true,
+        ..FakeCam::default()
+    });
+    assert!(r.accepts_any_path);
+    assert_eq!(plays, 1, "{r:?}");
     assert_eq!(r.requests, 4, "{r:?}");
     assert!(
         r.errors
             .iter()
             .any(|e| e.contains("RTP: no answer within 0.3 s")),
+        "{:?}",
+        r.errors
+    );
+}
+
+/// A server that refuses the decoy but answers 200 to every real dictionary path and never
+/// sends RTP costs [`MAX_SILENT_PLAYS`] timeouts, not one per path.
+#[test]
+fn silent_paths_on_a_decoy_refusing_server_cost_two_timeouts() {
+    let paths: Vec<&'static str> = ordered(None, &[])
+        .iter()
+        .take(8)
+        .map(|p| &*Box::leak(p.path.to_string().into_boxed_str()))
+        .collect();
+    let (r, plays) = probe_without_rtp(FakeCam {
+        paths,
+        ..FakeCam::default()
+    });
+    assert!(!r.accepts_any_path, "{r:?}");
+    assert_eq!(plays, MAX_SILENT_PLAYS as usize, "{r:?}");
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.ends_with("PLAY: 2 paths played without RTP: host given up")),
         "{:?}",
         r.errors
     );
