@@ -50,7 +50,14 @@ if [ "$(id -u)" = 0 ]; then
   if scripts/lab/lab-status.sh -q; then say "lab already up (left up afterwards)"
   else say "lab up"; flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; fi
 fi
-cleanup() { if [ $LAB_STARTED = 1 ]; then say "lab down"; scripts/lab/lab-down.sh --quiet || true; fi; }
+# A lab that breaks mid-run is rebuilt by the next test that needs it (scripts/lab/lab-up.sh
+# --if-down), which kills whatever ran in it: the reasons are shown at the end.
+: > scripts/lab/rebuilds.log
+cleanup() {
+  if [ -s scripts/lab/rebuilds.log ]; then
+    say "the lab was rebuilt during this run:"; sed 's/^/  /' scripts/lab/rebuilds.log; fi
+  if [ $LAB_STARTED = 1 ]; then say "lab down"; scripts/lab/lab-down.sh --quiet || true; fi
+}
 trap cleanup EXIT
 
 # Most tests wait on brokers and timers, not the CPU: run more of them at once than cores.

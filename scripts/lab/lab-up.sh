@@ -41,6 +41,15 @@ die() { echo "lab-up: $*" >&2; exit 1; }
 
 if [ "${1:-}" = --if-down ] && "$LAB/lab-status.sh" --quiet; then
   echo "lab-up: lab already up and healthy ($RUN/lab.json), nothing to do"; exit 0; fi
+# camera-detector: a lab that was up and broke is rebuilt; why goes to $LAB/rebuilds.log (kept
+# across rebuilds, unlike run/; scripts/test.sh prints it at the end) and to stderr.
+if [ "${1:-}" = --if-down ] && [ -s "$RUN/lab.json" ]; then
+  why=$("$LAB/lab-status.sh" 2>&1 | head -1)
+  dead=$(printf '%s\n' "$why" | sed -n 's/.*DOWN: \([^ ]*\) (pid.*/\1/p')
+  { echo "$(date -u +%FT%TZ) rebuilding the lab: $why"
+    [ -z "$dead" ] || tail -n 8 "$RUN/logs/$dead.log" 2>/dev/null | sed 's/^/    /'
+  } | tee -a "$LAB/rebuilds.log" >&2
+fi
 
 # camera-detector: the install list lives in one place, scripts/install-deps.sh (idempotent)
 if [ "${LAB_INSTALL:-0}" = 1 ]; then
