@@ -40,7 +40,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.104",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.104"),
+                brand: vendor("10.77.0.104"),
                 ..Hints::default()
             },
             main: Some("/h264Preview_01_main"),
@@ -55,7 +55,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.105",
             port: 8554,
             hints: Hints {
-                vendor: vendor("10.77.0.105"),
+                brand: vendor("10.77.0.105"),
                 ..Hints::default()
             },
             main: Some("/stream1"),
@@ -71,7 +71,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.106",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.106"),
+                brand: vendor("10.77.0.106"),
                 ..Hints::default()
             },
             main: Some("/media/video1"),
@@ -86,7 +86,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.101",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.101"),
+                brand: vendor("10.77.0.101"),
                 ..Hints::default()
             },
             main: Some("/Streaming/Channels/101"),
@@ -101,7 +101,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.101",
             port: 8554,
             hints: Hints {
-                vendor: vendor("10.77.0.101"),
+                brand: vendor("10.77.0.101"),
                 known: onvif("10.77.0.101"),
                 credential: None,
             },
@@ -130,7 +130,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.103",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.103"),
+                brand: vendor("10.77.0.103"),
                 known: vec!["rtsp://10.77.0.103:554/axis-media/media.amp".into()],
                 credential: None,
             },
@@ -240,7 +240,7 @@ fn wrong_credentials_only_are_each_sent_once() {
         ("10.77.0.106", 554, 3),
     ] {
         let hints = Hints {
-            vendor: oui_hint(&lab.truth, ip),
+            brand: oui_hint(&lab.truth, ip),
             ..Hints::default()
         };
         let r = probe_host(ip.parse().expect("ip"), port, &hints, &wrong, &opts());
@@ -297,7 +297,7 @@ fn a_discovery_like_run_stays_within_83_requests() {
             .unwrap_or_default();
         known.extend(mdns.iter().map(|p| format!("rtsp://{ip}{p}")));
         Hints {
-            vendor: oui_hint(t, ip),
+            brand: oui_hint(t, ip),
             known,
             credential: onvif_login(ip),
         }

@@ -1,6 +1,7 @@
 //! What one discovery pass reports: the cameras (identity, metadata, the streams seen to
 //! play) and the counts that say what it cost. Assembled from the findings by [`Hosts`],
 //! which the coordinating thread alone owns.
+use crate::camdb::Brand;
 use crate::discovery::arp;
 use crate::discovery::rtsp::session::Playable;
 use serde::Serialize;
@@ -16,8 +17,12 @@ pub struct Camera {
     pub ip: Ipv4Addr,
     /// `aa:bb:cc:dd:ee:ff`.
     pub mac: Option<String>,
-    /// Vendor key from ONVIF manufacturer, MAC OUI or mDNS name (`hikvision`, `axis`, ...).
+    /// Brand id of the camera database (`hikvision`, `tp-link`, ...).
     pub vendor: Option<String>,
+    /// Which hint named it: `onvif` (manufacturer), `mdns` (service name), `oui` (the MAC's
+    /// IEEE registrant), `http-server`/`http-title` (the web page on port 80),
+    /// `rtsp-server`/`rtsp-realm` (the RTSP server's answers).
+    pub vendor_hint: Option<&'static str>,
     pub manufacturer: Option<String>,
     pub model: Option<String>,
     pub serial_number: Option<String>,
@@ -46,6 +51,13 @@ pub struct Camera {
     pub credential_index: Option<usize>,
     /// The RTSP server answered a random decoy path as if it existed.
     pub accepts_any_path: bool,
+    /// Milliseconds from the start of the pass until its main stream was seen to play.
+    pub found_ms: Option<u64>,
+    /// Milliseconds its RTSP probes took (all ports).
+    pub probe_ms: u64,
+    /// Dictionary paths tried without success and what came of each (`/path: 404`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tried: Vec<String>,
     /// What went wrong on the way (one line each, naming ip, port and phase).
     pub errors: Vec<String>,
 }
@@ -59,6 +71,7 @@ impl Camera {
             ip,
             mac: None,
             vendor: None,
+            vendor_hint: None,
             manufacturer: None,
             model: None,
             serial_number: None,
@@ -77,6 +90,9 @@ impl Camera {
             username: None,
             credential_index: None,
             accepts_any_path: false,
+            found_ms: None,
+            probe_ms: 0,
+            tried: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -226,6 +242,9 @@ pub fn table(r: &Report) -> String {
 pub struct Rejected {
     pub ip: Ipv4Addr,
     pub open_ports: Vec<u16>,
+    /// Dictionary paths tried and what came of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tried: Vec<String>,
     pub errors: Vec<String>,
 }
 
@@ -277,6 +296,7 @@ impl Hosts {
                 rejected.push(Rejected {
                     ip,
                     open_ports: c.open_ports,
+                    tried: c.tried,
                     errors: c.errors,
                 });
             }
@@ -289,7 +309,10 @@ impl Hosts {
 fn identify(c: &mut Camera, mac: Option<&[u8; 6]>) {
     c.mac = mac.map(arp::mac_to_string);
     if c.vendor.is_none() {
-        c.vendor = mac.and_then(arp::oui_vendor).map(str::to_owned);
+        if let Some(b) = mac.and_then(Brand::from_oui) {
+            c.vendor = Some(b.id().to_owned());
+            c.vendor_hint = Some("oui");
+        }
     }
     c.id = camera_id(mac, c.endpoint.as_deref(), c.serial_number.as_deref(), c.ip);
     c.open_ports.sort_unstable();
@@ -343,6 +366,7 @@ mod tests {
             rejected: vec![Rejected {
                 ip: Ipv4Addr::new(10, 0, 0, 7),
                 open_ports: vec![554],
+                tried: Vec::new(),
                 errors: vec!["rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response".into()],
             }],
             stats: Stats {

@@ -62,6 +62,13 @@ pub fn discover_once_with(
                     .into_iter()
                     .flat_map(|e| plan.on_event(e, now))
                     .collect();
+                if let Some(Some(ip)) = check {
+                    if let Some(c) = hosts.by_ip.get_mut(&ip) {
+                        if c.main.is_some() && c.found_ms.is_none() {
+                            c.found_ms = Some(millis(now - start));
+                        }
+                    }
+                }
                 if let Some(which) = check.filter(|_| settings.mac_tracking) {
                     let ips: Vec<_> = match which {
                         Some(ip) => vec![ip],
