@@ -450,8 +450,8 @@ impl Conn {
 
     /// The next frame, reading with the phase timeout.
     fn next(&mut self, phase: &'static str) -> Result<Frame, ProbeError> {
-        let started = Instant::now();
         let deadline = self.wait_end(self.t.phase);
+        let wait = deadline.saturating_duration_since(Instant::now());
         let mut chunk = [0u8; 8192];
         loop {
             match next_frame(&self.buf, MAX_BODY)
@@ -464,7 +464,7 @@ impl Conn {
                 None => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(self.timeout(phase, started.elapsed()));
+                        return Err(self.timeout(phase, wait));
                     }
                     let _ = self.stream.set_read_timeout(Some(left));
                     match self.stream.read(&mut chunk) {
@@ -476,7 +476,7 @@ impl Conn {
                                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                             ) =>
                         {
-                            return Err(self.timeout(phase, started.elapsed()))
+                            return Err(self.timeout(phase, wait))
                         }
                         Err(source) => return Err(self.io(phase, source)),
                     }
@@ -518,12 +518,15 @@ impl Conn {
     }
 
     fn first_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
-        let (started, wait) = (Instant::now(), self.rtp_wait.unwrap_or(self.t.phase));
+        let wait = self.rtp_wait.unwrap_or(self.t.phase);
+        let waited = self
+            .wait_end(wait)
+            .saturating_duration_since(Instant::now());
         let phase = std::mem::replace(&mut self.t.phase, wait);
         let result = self.read_interleaved_rtp();
         self.t.phase = phase;
         result.map_err(|e| match e {
-            ProbeError::Timeout { .. } => self.timeout("RTP", started.elapsed()),
+            ProbeError::Timeout { .. } => self.timeout("RTP", waited),
             e => e,
         })
     }
@@ -541,19 +544,19 @@ impl Conn {
     }
 
     fn first_udp_rtp(&mut self, sock: &UdpSocket) -> Result<(), ProbeError> {
-        let started = Instant::now();
         let deadline = self.wait_end(self.rtp_wait.unwrap_or(self.t.phase));
+        let waited = deadline.saturating_duration_since(Instant::now());
         let mut pkt = [0u8; 2048];
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(self.timeout("RTP", started.elapsed()));
+                return Err(self.timeout("RTP", waited));
             }
             let _ = sock.set_read_timeout(Some(left));
             match sock.recv_from(&mut pkt) {
                 Ok((n, _)) if rtp_payload_type(&pkt[..n]).is_some() => return Ok(()),
                 Ok(_) => continue,
-                Err(_) => return Err(self.timeout("RTP", started.elapsed())),
+                Err(_) => return Err(self.timeout("RTP", waited)),
             }
         }
     }

@@ -37,7 +37,9 @@ pub struct Candidate<'a> {
 ///
 /// 1. user paths tagged with this host's brand, then the user's untagged paths: the user
 ///    wrote them for their own cameras, so they beat any guess;
-/// 2. the paths the brand's own verified templates give, then the brand's leads;
+/// 2. the paths the brand's own verified templates give, then the brand's leads: first
+///    those that are no brand's template (paths particular to few brands), then those that
+///    are other brands' templates (the common paths that lead lists repeat for every brand);
 /// 3. every other path of the data: templates, then leads, most brands first;
 /// 4. user paths tagged with another brand (last: they were meant for other cameras).
 ///
@@ -62,14 +64,18 @@ pub fn ordered<'a>(brand: Option<Brand>, user: &'a [PathEntry]) -> Vec<Candidate
     out.extend(user.iter().filter(mine).map(of_user));
     out.extend(user.iter().filter(|p| !mine(p) && fits(p)).map(of_user));
     if let Some(b) = brand {
+        let lead_of_b = |d: &DataPath| !d.is_template_of(b) && d.is_listed_by(b);
+        let nobodys_template = |d: &DataPath| d.template_brands().next().is_none();
+        let data = camdb::dictionary;
+        out.extend(data().filter(|d| d.is_template_of(b)).map(of_data));
         out.extend(
-            camdb::dictionary()
-                .filter(|d| d.is_template_of(b))
+            data()
+                .filter(|d| lead_of_b(d) && nobodys_template(d))
                 .map(of_data),
         );
         out.extend(
-            camdb::dictionary()
-                .filter(|d| !d.is_template_of(b) && d.is_listed_by(b))
+            data()
+                .filter(|d| lead_of_b(d) && !nobodys_template(d))
                 .map(of_data),
         );
     }

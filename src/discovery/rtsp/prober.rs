@@ -32,7 +32,8 @@
 //! (never sent again); when every credential is dead the host is given up. A 401 without
 //! credentials on a path means "exists, log in" on servers that look the path up first
 //! (gst-rtsp-server) — the credentials are then tried on that path. Paths that carry the
-//! credential in the URL ([`fill_credentials`]) are filled with the current credential.
+//! credential in the URL ([`fill_credentials`]) are filled with the current credential, and
+//! only tried on hosts of a brand that lists them (or when they are the user's own).
 //!
 //! Callers limit concurrency per camera with [`HostThrottle`] (at most 2 probes per IP).
 use super::conn::{Conn, Described};
@@ -261,9 +262,17 @@ impl Prober<'_> {
             Desc::Stop => return,
         };
         self.learn_brand();
+        let brand = self.brand;
+        // A credential in the URL goes only to the brands that take it so (and to the
+        // user's own paths): never to whatever RTSP server the generic order reaches.
+        let may_carry = |c: &super::paths::Candidate<'_>| {
+            !camdb::has_credential_marks(c.path)
+                || c.data
+                    .map_or(true, |d| brand.is_some_and(|b| d.is_listed_by(b)))
+        };
         let cands: Vec<(String, Role)> = ordered(self.brand, &opts.user_paths)
             .into_iter()
-            .filter(|c| c.role != Role::Sub && !self.tried.contains(c.path))
+            .filter(|c| c.role != Role::Sub && !self.tried.contains(c.path) && may_carry(c))
             .take(opts.max_paths)
             .map(|c| (c.path.to_owned(), c.role))
             .collect();

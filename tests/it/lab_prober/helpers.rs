@@ -153,6 +153,9 @@ pub(super) fn print_table(cases: &[Case], reports: &[HostReport]) -> u32 {
             "{:<32} {:>8} {:>6} {:>13}",
             c.name, r.requests, c.budget, r.failed_logins
         );
+        for t in &r.tried {
+            eprintln!("    {t}");
+        }
         total += r.requests;
         failed += r.failed_logins;
     }
