@@ -340,6 +340,7 @@ impl Cameras {
                     log::info!("discovery: {n}");
                 }
                 let (found, secs) = (report.cameras.len(), report.stats.elapsed_ms);
+                log::info!("discovery: where the time went: {}", report.phases());
                 drop(report);
                 // The pass's buffers are free now; the summary line comes after, so what
                 // reads RSS when it appears sees the trimmed heap.

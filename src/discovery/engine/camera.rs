@@ -55,6 +55,8 @@ pub struct Camera {
     pub found_ms: Option<u64>,
     /// Milliseconds its RTSP probes took (all ports).
     pub probe_ms: u64,
+    /// Milliseconds its ONVIF interrogation took.
+    pub onvif_ms: u64,
     /// Dictionary paths tried without success and what came of each (`/path: 404`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tried: Vec<String>,
@@ -92,6 +94,7 @@ impl Camera {
             accepts_any_path: false,
             found_ms: None,
             probe_ms: 0,
+            onvif_ms: 0,
             tried: Vec::new(),
             errors: Vec::new(),
         }
@@ -158,6 +161,11 @@ pub struct Stats {
     pub rtsp_failed_logins: u32,
     /// When the last ONVIF/RTSP job answered (the rest of the pass is the listen window).
     pub work_done_ms: u64,
+    /// How long the MAC lookup after the pass took.
+    pub mac_ms: u64,
+    /// The host whose ONVIF and RTSP work took longest, and how long (ms).
+    pub slowest_host: Option<Ipv4Addr>,
+    pub slowest_host_ms: u64,
     pub elapsed_ms: u64,
 }
 
@@ -258,7 +266,36 @@ pub struct Hosts {
     pub macs: BTreeMap<Ipv4Addr, [u8; 6]>,
 }
 
+impl Report {
+    /// One line on where the pass's time went: the phases and the slowest host.
+    #[must_use]
+    pub fn phases(&self) -> String {
+        let s = &self.stats;
+        let secs = |ms: u64| ms as f64 / 1000.0;
+        let slowest = s.slowest_host.map_or(String::new(), |ip| {
+            format!("; slowest host {ip} ({:.1} s)", secs(s.slowest_host_ms))
+        });
+        format!(
+            "scan {:.1} s, probes done at {:.1} s, MACs {:.1} s, pass {:.1} s{slowest}",
+            secs(s.scan_ms),
+            secs(s.work_done_ms),
+            secs(s.mac_ms),
+            secs(s.elapsed_ms)
+        )
+    }
+}
+
 impl Hosts {
+    /// The host whose ONVIF and RTSP work took longest (camera or not), and its time.
+    #[must_use]
+    pub fn slowest(&self) -> Option<(Ipv4Addr, u64)> {
+        self.by_ip
+            .iter()
+            .map(|(ip, c)| (*ip, c.onvif_ms + c.probe_ms))
+            .filter(|(_, ms)| *ms > 0)
+            .max_by_key(|(_, ms)| *ms)
+    }
+
     /// The record of `ip` (created if need be), without saying how it was found.
     pub fn record(&mut self, ip: Ipv4Addr) -> &mut Camera {
         self.by_ip.entry(ip).or_insert_with(|| Camera::new(ip))
@@ -388,6 +425,35 @@ mod tests {
              not a camera: 10.0.0.7 ports [554]: rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response\n\
              1 cameras in 5.1 s (253 hosts, 8 open ports, 59 RTSP requests, 3 failed logins)\n"
         );
+    }
+
+    /// The phases line names each phase and the slowest host, camera or not.
+    #[test]
+    fn phases_name_the_slowest_host() {
+        let mut h = Hosts::default();
+        h.seen(IP, "scan").probe_ms = 700;
+        let silent = Ipv4Addr::new(10, 0, 0, 9);
+        let c = h.seen(silent, "scan");
+        c.probe_ms = 6000;
+        c.onvif_ms = 400;
+        assert_eq!(h.slowest(), Some((silent, 6400)));
+        let r = Report {
+            stats: Stats {
+                scan_ms: 2100,
+                work_done_ms: 8400,
+                mac_ms: 20,
+                elapsed_ms: 8500,
+                slowest_host: Some(silent),
+                slowest_host_ms: 6400,
+                ..Stats::default()
+            },
+            ..Report::default()
+        };
+        assert_eq!(
+            r.phases(),
+            "scan 2.1 s, probes done at 8.4 s, MACs 0.0 s, pass 8.5 s; slowest host 10.0.0.9 (6.4 s)"
+        );
+        assert_eq!(Hosts::default().slowest(), None);
     }
 
     #[test]

@@ -136,7 +136,8 @@ pub enum Finding {
     UnicastWsdDone(Vec<Ipv4Addr>),
     Mdns(mdns::MdnsFound),
     MdnsDone(Option<String>),
-    Onvif(Ipv4Addr, Result<onvif::client::Device, String>),
+    /// ONVIF interrogation of a host: its outcome and how long it took (ms).
+    Onvif(Ipv4Addr, Result<onvif::client::Device, String>, u64),
     Rtsp {
         ip: Ipv4Addr,
         port: u16,
@@ -247,8 +248,9 @@ pub fn absorb(
             report.notes.extend(err);
             vec![Event::MdnsDone]
         }
-        Finding::Onvif(ip, result) => {
+        Finding::Onvif(ip, result, ms) => {
             let c = hosts.record(ip);
+            c.onvif_ms += ms;
             let streams = match result {
                 Err(e) => {
                     c.errors.push(e);
@@ -377,6 +379,7 @@ pub fn submit(
                 log::debug!("discovery: ONVIF {ip} via {c}");
             }
             pool.submit(move || {
+                let started = Instant::now();
                 let opts = onvif::client::Options {
                     timeout: s.onvif_timeout,
                     deadline: Instant::now() + s.onvif_timeout + Duration::from_secs(2),
@@ -390,7 +393,8 @@ pub fn submit(
                         break;
                     }
                 }
-                let _ = t.send(Finding::Onvif(ip, last));
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let _ = t.send(Finding::Onvif(ip, last, ms));
             });
         }
         Job::Rtsp {

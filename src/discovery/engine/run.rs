@@ -98,7 +98,13 @@ pub fn discover_once_with(
             settings.deadline.as_secs_f64()
         ));
     }
+    let mac_start = Instant::now();
     let macs = jobs::learn_macs(settings, &hosts, &mut report.notes);
+    report.stats.mac_ms = millis(mac_start.elapsed());
+    if let Some((ip, ms)) = hosts.slowest() {
+        report.stats.slowest_host = Some(ip);
+        report.stats.slowest_host_ms = ms;
+    }
     let (cameras, rejected) = hosts.finish(&macs);
     report.cameras = cameras;
     report.rejected = rejected;
