@@ -16,6 +16,11 @@
 //!    it (`discovery::engine::sweep`): raw ARP sweep first, TCP connects only to hosts
 //!    that answered: total time (sweep + connects), far listener found, neighbour table.
 //!
+//! 6. the cost of the default port list (the camera database's 8 ports against the 2 the
+//!    project scanned before): a pass's scan stage (ARP sweep, then connects to the hosts
+//!    that answered) of an on-link /24 and an on-link /20 holding 40 live hosts, each run
+//!    with both lists: connects and time, and the ratio.
+//!
 //! `BENCH_RATES=600,1000` adds paced runs of 3 at those rates.
 //!
 //! `BENCH_QUICK=1`: scenarios 1, 2 (with a /22) and 5 (a smoke run).
@@ -66,6 +71,7 @@ fn main() {
     slash24(defaults.connect_timeout.as_millis() as u64);
     routed_empty(if quick() { 22 } else { 20 });
     onlink_empty20_sweep();
+    default_ports_cost(if quick() { &[24] } else { &[24, 20] });
     if !quick() {
         onlink_empty20(None);
         // BENCH_RATES=600,1000: more paced runs of scenario 3 (finding the safe rate).
@@ -164,8 +170,11 @@ fn child_sweep(network: &str) {
         rate_per_sec: 0,
         ..ScanOptions::default()
     };
+    let ports: Vec<u16> = std::env::var("CD_PORTS").map_or(PORTS.to_vec(), |v| {
+        v.split(',').filter_map(|p| p.parse().ok()).collect()
+    });
     let t0 = std::time::Instant::now();
-    let out = sweep::run(&plan.hosts, &PORTS, &ifaces, &opts);
+    let out = sweep::run(&plan.hosts, &ports, &ifaces, &opts);
     let total = t0.elapsed();
     let r = &out.report;
     println!("ns={ns}");
@@ -214,6 +223,45 @@ fn onlink_empty20_sweep() {
     );
     if let (Some((e0, f0)), Some((e1, f1))) = (before, after) {
         println!("    neighbour table (all namespaces): {e0} entries before, {e1} after, table_fulls +{}", f1 - f0);
+    }
+}
+
+/// Scenario 6: the scan stage of a pass over an on-link network with 40 live hosts, with
+/// the old 2 ports and with the camera database's default ports.
+fn default_ports_cost(prefixes: &[u8]) {
+    let defaults = camera_detector::camdb::default_ports();
+    for &prefix in prefixes {
+        let live: Vec<String> = (2..42).map(|h| format!("10.206.0.{h}/{prefix}")).collect();
+        let live: Vec<&str> = live.iter().map(String::as_str).collect();
+        let pair = netns::NsPair::new("dp", &[&format!("10.206.0.1/{prefix}")], &live);
+        let mut rows = Vec::new();
+        for ports in [PORTS.to_vec(), defaults.to_vec()] {
+            let list: Vec<String> = ports.iter().map(ToString::to_string).collect();
+            let out = pair.run_in_a(
+                &["--child-sweep", &format!("10.206.0.0/{prefix}")],
+                &[("CD_PORTS", list.join(","))],
+            );
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "child failed: {text}");
+            let m: BTreeMap<String, String> = text
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            println!(
+                "/{prefix} on-link, 40 live hosts, {} ports: {} connects, sweep + connects {} ms (connects {} ms)",
+                ports.len(),
+                m["targets"],
+                m["elapsed_ms"],
+                m["connect_ms"]
+            );
+            rows.push((ms(&m, "targets"), ms(&m, "elapsed_ms")));
+        }
+        println!(
+            "    default ports vs 2: {:.1} x the connects, {:.2} x the time",
+            rows[1].0 / rows[0].0,
+            rows[1].1 / rows[0].1
+        );
     }
 }
 

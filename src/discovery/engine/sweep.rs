@@ -9,8 +9,10 @@
 //!    knows) are connected to — at full speed, since each costs one entry that resolves;
 //! 2. routed hosts (SCAN_NETWORKS beyond our networks) cost the gateway's entry only and
 //!    are connected to at full speed too;
-//! 3. without CAP_NET_RAW, on-link hosts are connected to at the pace the neighbour table
-//!    allows ([`scan::safe_pacing`]), as the scan alone would.
+//! 3. without CAP_NET_RAW, on-link hosts are connected to on the first port only, at the
+//!    pace the neighbour table allows ([`scan::safe_pacing`]): that round is the ARP sweep
+//!    (the kernel resolves the addresses that exist); the other ports then go at full speed
+//!    to the hosts the kernel's table now holds (or that answered), as in 1.
 //!
 //! SCAN_RATE > 0 replaces the automatic pacing for every connect. [`split`] is the pure
 //! part; [`run`] the shell. The MACs learnt on the way are reported too.
@@ -103,21 +105,81 @@ pub fn run(hosts: &[Ipv4Addr], ports: &[u16], ifaces: &[Iface], opts: &ScanOptio
             }
         }
     }
-    let mut opts = *opts;
-    if opts.rate_per_sec == 0 && !paced.is_empty() {
-        let (p, basis) = scan::safe_pacing(ports.len());
-        opts.rate_per_sec = p.rate_per_sec;
-        opts.burst = p.burst;
-        out.notes.push(format!(
-            "scan: {} on-link hosts paced at {}/s ({basis})",
-            paced.len(),
-            p.rate_per_sec
-        ));
+    let (first, rest) = ports.split_at(ports.len().min(1));
+    if !paced.is_empty() {
+        // The first port at the table's pace: the kernel's ARP is the sweep.
+        let mut slow = *opts;
+        if slow.rate_per_sec == 0 {
+            let (p, basis) = scan::safe_pacing(1);
+            slow.rate_per_sec = p.rate_per_sec;
+            slow.burst = p.burst;
+            out.notes.push(format!(
+                "scan: {} on-link hosts paced at {}/s on port {} ({basis}); the other ports only on those that exist",
+                paced.len(),
+                p.rate_per_sec,
+                first.first().copied().unwrap_or_default()
+            ));
+        }
+        let sweep = scan::scan(&scan::targets(&paced, first), &slow);
+        let table: BTreeMap<Ipv4Addr, [u8; 6]> = std::fs::read("/proc/net/arp")
+            .map(|t| {
+                arp::parse_proc_net_arp(&t)
+                    .into_iter()
+                    .map(|e| (e.ip, e.mac))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let answered: Vec<Ipv4Addr> = sweep.open.iter().map(|a| *a.ip()).collect();
+        let live = alive(&paced, &table, &answered);
+        for h in &live {
+            if let Some(mac) = table.get(h) {
+                out.macs.insert(*h, *mac);
+            }
+        }
+        out.silent += paced.len() - live.len();
+        let rest_report = scan::scan(&scan::targets(&live, rest), opts);
+        out.report = merge(sweep, rest_report);
     }
-    fast.extend(paced);
-    out.report = scan::scan(&scan::targets(&fast, ports), &opts);
+    let report = scan::scan(&scan::targets(&fast, ports), opts);
+    out.report = merge(std::mem::take(&mut out.report), report);
     out.elapsed = start.elapsed();
     out
+}
+
+/// The `hosts` that exist after a connect round: in the kernel's table (ARP answered) or
+/// among those that accepted a connection.
+#[must_use]
+pub fn alive(
+    hosts: &[Ipv4Addr],
+    table: &BTreeMap<Ipv4Addr, [u8; 6]>,
+    answered: &[Ipv4Addr],
+) -> Vec<Ipv4Addr> {
+    hosts
+        .iter()
+        .filter(|h| table.contains_key(h) || answered.contains(h))
+        .copied()
+        .collect()
+}
+
+/// Two scan reports as one (run one after the other).
+fn merge(a: ScanReport, b: ScanReport) -> ScanReport {
+    let mut open = a.open;
+    open.extend(b.open);
+    open.sort_unstable();
+    let mut errors = a.errors;
+    errors.extend(b.errors);
+    ScanReport {
+        open,
+        attempted: a.attempted + b.attempted,
+        refused: a.refused + b.refused,
+        timed_out: a.timed_out + b.timed_out,
+        unreachable: a.unreachable + b.unreachable,
+        other_errors: a.other_errors + b.other_errors,
+        peak_in_flight: a.peak_in_flight.max(b.peak_in_flight),
+        in_flight_cap: a.in_flight_cap.max(b.in_flight_cap),
+        elapsed: a.elapsed + b.elapsed,
+        errors,
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +197,19 @@ mod tests {
             loopback,
             multicast: true,
         }
+    }
+
+    /// After the paced first-port round, a host exists if the kernel resolved it or it
+    /// accepted the connection; the rest get no connects on the other ports.
+    #[test]
+    fn hosts_alive_after_the_first_round() {
+        let h = |n: u8| Ipv4Addr::new(10, 0, 0, n);
+        let table = BTreeMap::from([(h(5), [2, 0, 0, 0, 0, 5]), (h(99), [2, 0, 0, 0, 0, 9])]);
+        assert_eq!(
+            alive(&[h(4), h(5), h(6), h(7)], &table, &[h(7)]),
+            [h(5), h(7)]
+        );
+        assert!(alive(&[h(4)], &BTreeMap::new(), &[]).is_empty());
     }
 
     #[test]
