@@ -213,6 +213,35 @@ pub const PASS_MARK: &str = "[PASSWORD]";
 /// Marker of `base64(user:password)` in a dictionary path (`authbasic=`).
 pub const AUTH_MARK: &str = "[AUTH]";
 
+/// `path` with its credential markers replaced by `user` and `password` (`[AUTH]` = base64
+/// of `user:password`), each percent-encoded (all but RFC 3986's unreserved characters), as
+/// the RTSP request line needs; `path` as is when it has none.
+#[must_use]
+pub fn fill_credentials(path: &str, user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    if !has_credential_marks(path) {
+        return path.to_owned();
+    }
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    path.replace(USER_MARK, &encode_component(user))
+        .replace(PASS_MARK, &encode_component(password))
+        .replace(AUTH_MARK, &encode_component(&auth))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode_component(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// The path carries credential markers (the credential must be filled in to use it).
 #[must_use]
 pub fn has_credential_marks(path: &str) -> bool {

@@ -18,10 +18,13 @@ pub fn strip_userinfo(url: &str) -> Cow<'_, str> {
 }
 
 /// `url` with `user:password@`, each percent-encoded (RFC 3986: everything but the unreserved
-/// characters), replacing any userinfo it had. A URL without `://` is returned unchanged.
+/// characters), replacing any userinfo it had; credential markers in its path (a camera that
+/// takes the credential in the URL) are filled too. A URL without `://` is returned
+/// unchanged.
 #[must_use]
 pub fn with_userinfo(url: &str, user: &str, password: &str) -> String {
-    let clean = strip_userinfo(url);
+    let filled = crate::camdb::fill_credentials(url, user, password);
+    let clean = strip_userinfo(&filled);
     match clean.find("://").map(|i| i + 3) {
         Some(start) => format!(
             "{}{}:{}@{}",
@@ -84,5 +87,13 @@ mod tests {
             "rtsp://ad%20min:%C3%A9~_.-@10.0.0.5/s"
         );
         assert_eq!(with_userinfo("nonsense", "a", "b"), "nonsense");
+        assert_eq!(
+            with_userinfo(
+                "rtsp://10.0.0.5/user=[USERNAME]&password=[PASSWORD]&channel=1&stream=0.sdp",
+                "admin",
+                "a&b"
+            ),
+            "rtsp://admin:a%26b@10.0.0.5/user=admin&password=a%26b&channel=1&stream=0.sdp"
+        );
     }
 }

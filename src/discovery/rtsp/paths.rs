@@ -142,34 +142,7 @@ fn likeness(a: &str, b: &str) -> usize {
     pre + suf.min(a.len().min(b.len()) - pre)
 }
 
-/// `path` with its credential markers replaced by `user` and `password`
-/// (`[AUTH]` = base64 of `user:password`), percent-encoded where the RTSP request line
-/// needs it; `path` as is when it has none.
-#[must_use]
-pub fn fill_credentials(path: &str, user: &str, password: &str) -> String {
-    use base64::Engine as _;
-    if !camdb::has_credential_marks(path) {
-        return path.to_owned();
-    }
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    path.replace(camdb::USER_MARK, &encode_component(user))
-        .replace(camdb::PASS_MARK, &encode_component(password))
-        .replace(camdb::AUTH_MARK, &encode_component(&auth))
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode_component(s: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
+pub use crate::camdb::fill_credentials;
 
 /// Sub-stream paths derived from `main` by rule, best guess first, none equal to `main`.
 /// Vendor rules first (`subtype=0` → `subtype=1`, `_main` → `_sub`,

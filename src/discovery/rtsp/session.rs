@@ -105,18 +105,25 @@ pub fn split_url(url: &str) -> Option<(String, u16, String)> {
     Some((host.to_string(), port, format!("rtsp://{hostport}{path}")))
 }
 
-/// Plays `url` far enough to see RTP, with `cred` (user, password) if the server asks:
-/// OPTIONS, DESCRIBE, then [`Conn::play`] on one connection.
+/// Plays `url` far enough to see RTP, with `cred` (user, password) if the server asks (and
+/// in the path where `url` has credential markers): OPTIONS, DESCRIBE, then [`Conn::play`]
+/// on one connection.
 ///
 /// # Errors
 /// See [`ProbeError`]; `Unauthorized { with_credentials: true }` means wrong credentials.
 pub fn probe(url: &str, cred: Option<(&str, &str)>, t: &Timeouts) -> Result<Playable, ProbeError> {
     let (host, port, url) = split_url(url).ok_or_else(|| ProbeError::BadUrl(url.to_string()))?;
+    // Credential markers in the path (a camera that takes them in the URL) are filled on
+    // the wire only; the result names the URL with its markers.
+    let (user, pass) = cred.unwrap_or(("admin", ""));
+    let wire = crate::camdb::fill_credentials(&url, user, pass);
     let mut c = Conn::open(&host, port, t)?;
     c.set_credential(cred);
-    c.options(&url)?;
-    let d = c.describe(&url)?;
-    c.play(&d)
+    c.options(&wire)?;
+    let d = c.describe(&wire)?;
+    let mut played = c.play(&d)?;
+    played.url = url;
+    Ok(played)
 }
 
 #[cfg(test)]
