@@ -19,9 +19,11 @@ How the brands were picked (the rule; checked by this script where it can be):
      one camera of a brand that states it (computed and enforced below), except ports the data
      itself calls RTSPS (TLS) or that carry only per-camera token paths (LEFT_OUT, with reasons).
   5. Query strings: the brands above whose templates carry a query (dahua, amcrest, lorex,
-     cp-plus, avigilon, bosch, pelco, camius, axis sub, xmeye) use that template.
+     cp-plus, avigilon, bosch, pelco, camius, xmeye) use that template.
   6. Main and sub: both whenever the brand's data has a sub template; a few main-only cameras
-     (wyzecam, geovision, d-link, y-cam, mobotix) because the data gives them only a main.
+     (wyzecam, geovision, d-link, y-cam, mobotix) because the data gives them only a main, and
+     axis, whose sub template (?streamprofile=<profile>) names a profile the user creates
+     (VAPIX stream profiles): no client can guess it.
   7. Specials the issue asks for: two "200 on any path" servers (v380, sricam), an H.264 camera
      without sprop-parameter-sets (wansview), an MJPEG-only camera (y-cam), a camera announced
      only by ONVIF GetStreamUri on a port no brand states (canon), one announced only by mDNS
@@ -118,9 +120,7 @@ ZOO = [
                               s("sub", "/cam/realmonitor?channel=<N>&subtype=1", N="1")],
         cred=1, oui=DAHUA, realm="Login to 7H0A1B2PAZ00102", server=NONE, src="dahua",
         http={"server": None, "title": "WEB SERVICE", "src": "dahua_http"}),
-    cam("axis", "pro", 554, [s("main", "/axis-media/media.amp"),
-                             s("sub", "/axis-media/media.amp?streamprofile=<profile>",
-                               profile="Bandwidth")],
+    cam("axis", "pro", 554, [s("main", "/axis-media/media.amp")],
         cred=4, oui=r"^(Axis Communications AB|AXIS COMMUNICATIONS AB)", realm="AXIS_{MAC}",
         src="axis", http={"server": None, "title": "AXIS", "refresh": "/view/viewer_index.shtml?id=0",
                           "src": "axis_http"}),
