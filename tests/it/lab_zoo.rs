@@ -12,7 +12,9 @@
 //! It collects every miss before failing and prints a summary (cameras and streams found,
 //! RTSP requests, wall time): against the detector as issue 12 found it, that is the baseline.
 use crate::support::lab::Lab;
-use crate::support::zoo::{cameras, credentials, ffprobe_all, normalize, playable, shuffled, zoo};
+use crate::support::zoo::{
+    cameras, credentials, ffprobe_all, filled, normalize, playable, shuffled, zoo,
+};
 use serde_json::Value;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -95,7 +97,10 @@ fn lab_zoo_scan_finds_every_camera_and_stream_with_defaults() {
             let want = st["url"].as_str().unwrap_or_default();
             let rep = got.map(|g| &g[role]).filter(|r| r.is_object());
             let url = rep.and_then(|r| r["url"].as_str());
-            if url.map(normalize) == Some(normalize(want)) {
+            let cred = got
+                .and_then(|g| g["credential_index"].as_u64())
+                .and_then(|i| creds.get(i as usize));
+            if url.map(|u| normalize(&filled(u, cred))) == Some(normalize(want)) {
                 found_streams += 1;
                 let rep = rep.expect("reported stream");
                 let size = (
@@ -145,7 +150,7 @@ fn lab_zoo_scan_finds_every_camera_and_stream_with_defaults() {
                 continue;
             };
             let ip = c["ip"].as_str().unwrap_or("?");
-            match zoo_stream(&zoo, url) {
+            match zoo_stream(&zoo, &filled(url, cred)) {
                 None => problems.push(format!(
                     "{ip} {role}: reported {url}, which is no zoo stream (a decoy?)"
                 )),

@@ -46,22 +46,30 @@ fn str_of(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
 
+/// `url` with the credential placeholders of the data's URL-auth paths (`{user}`, `{pass}`,
+/// `[USERNAME]`, `[PASSWORD]`) replaced by (user, pass) as they are, for comparing URLs.
+pub fn filled(url: &str, cred: Option<&(String, String)>) -> String {
+    cred.map_or(url.to_string(), |(user, pass)| fill(url, user, pass))
+}
+
+fn fill(url: &str, user: &str, pass: &str) -> String {
+    [
+        ("{user}", user),
+        ("[USERNAME]", user),
+        ("{pass}", pass),
+        ("[PASSWORD]", pass),
+    ]
+    .iter()
+    .fold(url.to_string(), |u, (k, v)| u.replace(k, v))
+}
+
 /// `url` made playable with (user, pass): credential placeholders of the data's URL-auth
 /// paths filled (percent-encoded), then `user:pass@` inserted (sent only if challenged).
 pub fn playable(url: &str, cred: Option<&(String, String)>) -> String {
     let Some((user, pass)) = cred else {
         return url.to_string();
     };
-    let mut u = url.to_string();
-    for (k, v) in [
-        ("{user}", user),
-        ("[USERNAME]", user),
-        ("{pass}", pass),
-        ("[PASSWORD]", pass),
-    ] {
-        u = u.replace(k, &pct(v));
-    }
-    with_creds(&u, user, pass)
+    with_creds(&fill(url, &pct(user), &pct(pass)), user, pass)
 }
 
 /// `url` without user info, with the port spelled out (554 when absent) and %XX decoded in
