@@ -43,6 +43,10 @@ done
 # cmake (paho-mqtt's bundled C build), mosquitto for the broker tests, openssl CLI for test TLS
 # material, procps (ps/pgrep in tests), python3-venv for the lab venv, python3-yaml (the
 # Frigate YAML read-back test), time (/usr/bin/time: peak RSS in lab_world_hostile).
+# The vendor zoo (scripts/lab/zoo-up.sh) needs nothing more: ieee-data (its MACs), ffmpeg with
+# libx264/libx265 and GStreamer's good/bad plugins (its media: qtdemux, h264parse/h265parse,
+# rtph26[45]pay, rtpjpegpay, rtpstreampay), gir1.2-gst-rtsp-server-1.0 + python3-gi, avahi-daemon,
+# onvif-sim, and the venv's onvif-zeep and zeroconf (zoo/zoo-check.py).
 APT_PKGS=(iproute2 dnsmasq-base gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
   python3-gi ffmpeg avahi-daemon mosquitto mosquitto-clients lighttpd wsdd netcat-openbsd

@@ -4,18 +4,23 @@
 # leftover processes *inside* the lab's own namespaces (e.g. ffmpeg children of ipycam), and the
 # namespaces listed in $RUN/netns (fallback: the fixed lab-* names this script family uses).
 # Safe to run any number of times.
+# The vendor zoo's zoo-down.sh runs this with LAB_RUN (state dir), LAB_TRUTH (truth file name),
+# LAB_NS_RE (its fallback namespace names) and LAB_NAME (message prefix) of its own.
 set -uo pipefail
 LAB=${LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
-RUN=$LAB/run
+RUN=${LAB_RUN:-$LAB/run}
+TRUTH=${LAB_TRUTH:-lab.json}
+NAME=${LAB_NAME:-lab-down}
+NS_RE=${LAB_NS_RE:-'^lab-(sw|det|mqtt|noise|cam[0-9]+)$'}
 Q=0; [ "${1:-}" = --quiet ] && Q=1
-say() { [ $Q = 1 ] || echo "lab-down: $*"; }
-[ "$(id -u)" = 0 ] || { echo "lab-down: must run as root" >&2; exit 1; }
+say() { [ $Q = 1 ] || echo "$NAME: $*"; }
+[ "$(id -u)" = 0 ] || { echo "$NAME: must run as root" >&2; exit 1; }
 
 # namespaces that belong to the lab
 if [ -s "$RUN/netns" ]; then
   mapfile -t NSS < "$RUN/netns"
 else
-  mapfile -t NSS < <(ip netns list | awk '{print $1}' | grep -E '^lab-(sw|det|mqtt|noise|cam[0-9]+)$')
+  mapfile -t NSS < <(ip netns list | awk '{print $1}' | grep -E "$NS_RE")
 fi
 
 # camera-detector: a zombie counts as dead. PID 1 on this machine (not an init) reaps orphans only
@@ -59,5 +64,5 @@ done
 rmdir /etc/netns 2>/dev/null
 # camera-detector: lab.json goes too, so a leftover ground-truth file never looks like a running lab
 # (logs and per-camera configs stay in run/ for post-mortems; lab-up.sh wipes run/ anyway)
-rm -f "$RUN/pids" "$RUN/netns" "$RUN/lab.json"
+rm -f "$RUN/pids" "$RUN/netns" "$RUN/$TRUTH"
 exit 0

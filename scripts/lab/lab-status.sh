@@ -5,13 +5,17 @@
 #   * every PID in run/pids is alive and still inside the namespace it was started in.
 # Exit 0 = up and healthy, 1 = not up (or broken: run lab-up.sh again, it tears down first).
 # Usage: ./lab-status.sh [--quiet|-q]     (as root: ip netns identify needs it)
+# The vendor zoo's zoo-status.sh runs this with LAB_RUN (state dir), LAB_TRUTH (truth file name)
+# and LAB_NAME (message prefix) of its own.
 set -uo pipefail
 LAB=${LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
-RUN=$LAB/run
+RUN=${LAB_RUN:-$LAB/run}
+TRUTH=${LAB_TRUTH:-lab.json}
+NAME=${LAB_NAME:-lab-status}
 Q=0; case "${1:-}" in --quiet|-q) Q=1 ;; esac
-bad() { [ $Q = 1 ] || echo "lab-status: DOWN: $*"; exit 1; }
+bad() { [ $Q = 1 ] || echo "$NAME: DOWN: $*"; exit 1; }
 
-[ -s "$RUN/lab.json" ] || bad "no $RUN/lab.json"
+[ -s "$RUN/$TRUTH" ] || bad "no $RUN/$TRUTH"
 [ -s "$RUN/netns" ] || bad "no $RUN/netns"
 [ -s "$RUN/pids" ] || bad "no $RUN/pids"
 have=" $(ip netns list 2>/dev/null | awk '{print $1}' | tr '\n' ' ') "
@@ -30,5 +34,5 @@ while read -r pid name ns; do
   [ "$(ip netns identify "$pid" 2>/dev/null)" = "$ns" ] || bad "pid $pid ($name) is not in $ns"
   np=$((np + 1))
 done < "$RUN/pids"
-[ $Q = 1 ] || echo "lab-status: UP: $nns namespaces, $np processes alive, ground truth $RUN/lab.json"
+[ $Q = 1 ] || echo "$NAME: UP: $nns namespaces, $np processes alive, ground truth $RUN/$TRUTH"
 exit 0

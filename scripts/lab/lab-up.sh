@@ -122,20 +122,7 @@ wait_log() {   # wait_log FILE REGEX [secs]
 avahi() {      # avahi NAME NS HOSTNAME SERVICE_XML... : per-namespace avahi-daemon, no D-Bus
   local name=$1 ns=$2 hn=$3; shift 3
   local d="$RUN/$name"; mkdir -p "$d/services"
-  cat > "$d/avahi-daemon.conf" <<EOF
-[server]
-host-name=$hn
-domain-name=local
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=eth0
-enable-dbus=no
-[wide-area]
-enable-wide-area=no
-[publish]
-publish-hinfo=no
-publish-workstation=no
-EOF
+  "$LAB/avahi-conf.sh" "$hn" > "$d/avahi-daemon.conf"
   local i=0; for x in "$@"; do i=$((i+1)); printf '%s\n' "$x" > "$d/services/s$i.service"; done
   # private mount ns: tmpfs /run (pid file) and our service dir over /etc/avahi/services
   start "$name" "$ns" unshare -m --propagation private sh -c \

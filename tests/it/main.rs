@@ -9,6 +9,7 @@ mod support {
     pub mod owncam;
     pub mod ownhost;
     pub mod proxy;
+    pub mod zoo;
 }
 mod lab_arp;
 mod lab_broker_faults;
@@ -28,6 +29,8 @@ mod lab_world_flood;
 mod lab_world_hostile;
 mod lab_world_soak;
 mod lab_wsd;
+mod lab_zoo;
+mod lab_zoo_fixtures;
 mod mqtt_burst;
 mod mqtt_inflight;
 mod mqtt_keepalive;

@@ -8,12 +8,19 @@ pub struct Lab {
     pub truth: serde_json::Value,
 }
 
-fn lab_dir() -> PathBuf {
+pub fn lab_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/lab")
 }
 
 /// The running lab (brought up under a lock if it is down), or `None` when not root.
 pub fn lab() -> Option<Lab> {
+    bring_up("lab-up.sh", "/tmp/camera-detector-lab.lock", "run/lab.json")
+}
+
+/// Runs `scripts/lab/<script> --if-down` under `lock` and reads the ground truth at
+/// `scripts/lab/<truth>`; `None` (with a loud SKIP line) when not root. Used for the lab and
+/// for the vendor zoo (support/zoo.rs).
+pub fn bring_up(script: &str, lock: &str, truth: &str) -> Option<Lab> {
     let uid = Command::new("id").arg("-u").output().ok()?;
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         eprintln!(
@@ -25,19 +32,16 @@ pub fn lab() -> Option<Lab> {
     // -o: the lab's daemons must not inherit the lock (they would hold it forever).
     let st = Command::new("flock")
         .arg("-o")
-        .arg("/tmp/camera-detector-lab.lock")
-        .arg(dir.join("lab-up.sh"))
+        .arg(lock)
+        .arg(dir.join(script))
         .arg("--if-down")
         .stdout(Stdio::null())
         .status()
-        .expect("run lab-up.sh");
-    assert!(
-        st.success(),
-        "scripts/lab/lab-up.sh failed (see scripts/lab/run/logs)"
-    );
-    let text = std::fs::read_to_string(dir.join("run/lab.json")).expect("lab.json");
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    assert!(st.success(), "scripts/lab/{script} failed (see its logs)");
+    let text = std::fs::read_to_string(dir.join(truth)).unwrap_or_else(|e| panic!("{truth}: {e}"));
     Some(Lab {
-        truth: serde_json::from_str(&text).expect("lab.json parses"),
+        truth: serde_json::from_str(&text).unwrap_or_else(|e| panic!("{truth} parses: {e}")),
     })
 }
 
@@ -185,21 +189,23 @@ pub fn in_detector_ns_with(test: &str, env: &[(&str, String)]) -> Option<Lab> {
 /// `url` with `user:pass@` inserted, both percent-encoded (everything but RFC 3986
 /// unreserved characters), as ffprobe wants them.
 pub fn with_creds(url: &str, user: &str, pass: &str) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
     url.replacen(
         "rtsp://",
-        &format!("rtsp://{}:{}@", enc(user), enc(pass)),
+        &format!("rtsp://{}:{}@", pct(user), pct(pass)),
         1,
     )
+}
+
+/// `s` percent-encoded: everything but RFC 3986 unreserved characters.
+pub fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl Lab {
