@@ -2,8 +2,9 @@
 """Generates the vendor zoo's ground truth (zoo.json) from public data.
 
 Inputs (nothing else decides what a zoo camera looks like):
-  data/rtsp-patterns.tsv, data/rtsp-ports.tsv  CC0, derived from "cctv-camera-database" by ch-bas
-                                               (see data/README-data.md)
+  src/camdb/data/rtsp-patterns.tsv, rtsp-ports.tsv   CC0, derived from "cctv-camera-database" by
+                                               ch-bas (see src/camdb/data/README.md); the same
+                                               files the detector's database is compiled from
   /usr/share/ieee-data/oui.txt                 IEEE OUI registry (Debian package ieee-data)
   the ZOO table below                          which brands, and per brand which of its data rows,
                                                with the public source of each realm/header used
@@ -230,7 +231,7 @@ ZOO = [
 
 
 def load_tsv(name):
-    with open(os.path.join(HERE, "data", name), newline="") as f:
+    with open(os.path.join(HERE, "..", "..", "..", "src", "camdb", "data", name), newline="") as f:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
@@ -372,7 +373,7 @@ def build():
     return {
         "generated_by": "scripts/lab/zoo/generate.py (edit the ZOO table there, not this file)",
         "data": "derived from \"cctv-camera-database\" by ch-bas, CC0-1.0, commit "
-                "08eb6342a0bff8da19340b458706e565965c0d6f (scripts/lab/zoo/data/README-data.md); "
+                "08eb6342a0bff8da19340b458706e565965c0d6f (src/camdb/data/README.md); "
                 "MAC prefixes from the IEEE OUI registry (" + OUI_TXT + ")",
         "subnet": f"{NET}.0/24", "gateway": f"{NET}.1", "detector": DETECTOR,
         "credentials": [{"user": u, "pass": p} for u, p in CREDENTIALS],
