@@ -242,12 +242,14 @@ def main():
     L.append("// Data derived from \"cctv-camera-database\" by ch-bas (CC0-1.0) and the IEEE MA-L registry.")
     L.append("use super::{BrandRow, PathRow, ANY, LEAD, MAIN, SUB, TEMPLATE};")
     L.append("")
-    L.append("/// Every brand of the data, sorted by id (a brand's index is its [`super::Brand`]): its id")
-    L.append("/// and the words that name it in hints (`|`-separated, lower-case tokens).")
+    L.append("/// Every brand of the data, sorted by id (a brand's index is its [`super::Brand`]): its id,")
+    L.append("/// the words that name it in hints (`|`-separated, lower-case tokens), its plain-RTSP ports.")
+    tls_of = lambda b: set(port_tls)  # a port the evidence calls RTSPS is no plain-RTSP hint
     L.append("pub(super) const BRANDS: &[BrandRow] = &[")
     for i, b in enumerate(ids):
         nd = "|".join(needles(b, names[b], aliases))
-        L.append(f"    BrandRow {{ id: {rust_str(b)}, words: {rust_str(nd)} }}, // {i}")
+        ports = ", ".join(str(p) for p in sorted(set(brand_ports.get(b, []))) if p not in tls_of(b))
+        L.append(f"    BrandRow {{ id: {rust_str(b)}, words: {rust_str(nd)}, ports: &[{ports}] }}, // {i}")
     L.append("];")
     L.append("")
     L.append(f"/// Plain-RTSP ports that at least {MIN_PORT_BRANDS} brands state, most brands first, 80 last.")

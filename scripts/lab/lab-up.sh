@@ -20,6 +20,9 @@
 #                        falls back to onvif-sim/target/release/onvif-sim for a plain cargo build)
 # Status: ./lab-status.sh (exit 0 = up and healthy).  Teardown: ./lab-down.sh
 set -euo pipefail
+# The daemons started here outlive this script: they must not inherit a lock descriptor a
+# caller holds (`flock LOCK cargo test …` would stay locked until the lab went down).
+for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null; done
 
 LAB=${LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 RUN=$LAB/run

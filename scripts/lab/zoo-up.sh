@@ -24,6 +24,9 @@
 #   ZOO_LOG=1        the zoo's RTSP/HTTP peers log one line per request (zoo-run/logs)
 # Status: ./zoo-status.sh [-q].  Teardown: ./zoo-down.sh
 set -euo pipefail
+# The daemons started here outlive this script: they must not inherit a lock descriptor a
+# caller holds (`flock LOCK cargo test …` would stay locked until the lab went down).
+for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null; done
 
 LAB=${LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 ZOO=$LAB/zoo

@@ -10,12 +10,13 @@
 #[rustfmt::skip]
 mod table;
 
-/// One brand of the data: its id and the words that name it in hints (`|`-separated token
-/// strings, lower case).
+/// One brand of the data: its id, the words that name it in hints (`|`-separated token
+/// strings, lower case) and the plain-RTSP ports it states.
 #[derive(Debug)]
 pub(crate) struct BrandRow {
     id: &'static str,
     words: &'static str,
+    ports: &'static [u16],
 }
 
 /// One dictionary path, compact (see `table.rs`): text offset and length, brand-list offset,
@@ -113,6 +114,20 @@ impl Brand {
             }
         }
         best.map(|(_, b)| b)
+    }
+
+    /// The plain-RTSP ports the brand states (554 for most).
+    #[must_use]
+    pub fn ports(self) -> &'static [u16] {
+        table::BRANDS
+            .get(usize::from(self.0))
+            .map_or(&[], |b| b.ports)
+    }
+
+    /// The brands that state `port` for RTSP (the port itself is a hint where it is not the
+    /// standard 554: 80 says Camius, Hiseeu, Longse or Merit LILIN).
+    pub fn stating(port: u16) -> impl Iterator<Item = Brand> {
+        Brand::all().filter(move |b| b.ports().contains(&port))
     }
 
     /// The brand whose IEEE MA-L registration holds `mac`'s first three bytes.

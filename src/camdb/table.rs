@@ -2,168 +2,168 @@
 // Data derived from "cctv-camera-database" by ch-bas (CC0-1.0) and the IEEE MA-L registry.
 use super::{BrandRow, PathRow, ANY, LEAD, MAIN, SUB, TEMPLATE};
 
-/// Every brand of the data, sorted by id (a brand's index is its [`super::Brand`]): its id
-/// and the words that name it in hints (`|`-separated, lower-case tokens).
+/// Every brand of the data, sorted by id (a brand's index is its [`super::Brand`]): its id,
+/// the words that name it in hints (`|`-separated, lower-case tokens), its plain-RTSP ports.
 pub(super) const BRANDS: &[BrandRow] = &[
-    BrandRow { id: "2n-helios", words: "2n|2n helios" }, // 0
-    BrandRow { id: "3svision", words: "3s vision|3svision" }, // 1
-    BrandRow { id: "3xlogic", words: "3xlogic" }, // 2
-    BrandRow { id: "abus", words: "abus" }, // 3
-    BrandRow { id: "acti", words: "acti" }, // 4
-    BrandRow { id: "adt", words: "adt" }, // 5
-    BrandRow { id: "advidia", words: "advidia" }, // 6
-    BrandRow { id: "airlive", words: "airlive" }, // 7
-    BrandRow { id: "alibi", words: "alibi" }, // 8
-    BrandRow { id: "allnet", words: "allnet" }, // 9
-    BrandRow { id: "amcrest", words: "amcrest" }, // 10
-    BrandRow { id: "american-dynamics", words: "american dynamics" }, // 11
-    BrandRow { id: "annke", words: "annke" }, // 12
-    BrandRow { id: "anpviz", words: "anpviz" }, // 13
-    BrandRow { id: "anran", words: "anran" }, // 14
-    BrandRow { id: "aqara", words: "aqara" }, // 15
-    BrandRow { id: "arecont", words: "arecont|arecont vision" }, // 16
-    BrandRow { id: "avertx", words: "avertx" }, // 17
-    BrandRow { id: "avigilon", words: "avigilon" }, // 18
-    BrandRow { id: "avtech", words: "avtech" }, // 19
-    BrandRow { id: "axis", words: "axis|axis communications" }, // 20
-    BrandRow { id: "besder", words: "besder" }, // 21
-    BrandRow { id: "beward", words: "beward" }, // 22
-    BrandRow { id: "boavision", words: "boavision" }, // 23
-    BrandRow { id: "bosch", words: "bosch|bosch security systems" }, // 24
-    BrandRow { id: "brickcom", words: "brickcom" }, // 25
-    BrandRow { id: "camius", words: "camius" }, // 26
-    BrandRow { id: "canon", words: "canon" }, // 27
-    BrandRow { id: "cisco", words: "cisco" }, // 28
-    BrandRow { id: "clarevision", words: "clarevision" }, // 29
-    BrandRow { id: "compro", words: "compro" }, // 30
-    BrandRow { id: "costar", words: "costar" }, // 31
-    BrandRow { id: "cotier", words: "cotier" }, // 32
-    BrandRow { id: "cp-plus", words: "cp plus" }, // 33
-    BrandRow { id: "ctronics", words: "ctronics" }, // 34
-    BrandRow { id: "d-link", words: "d link|dlink" }, // 35
-    BrandRow { id: "dahua", words: "dahua" }, // 36
-    BrandRow { id: "db-power", words: "db power|dbpower" }, // 37
-    BrandRow { id: "dericam", words: "dericam" }, // 38
-    BrandRow { id: "digital-watchdog", words: "digital watchdog" }, // 39
-    BrandRow { id: "digoo", words: "digoo" }, // 40
-    BrandRow { id: "easyn", words: "easyn" }, // 41
-    BrandRow { id: "edimax", words: "edimax" }, // 42
-    BrandRow { id: "eneo", words: "eneo" }, // 43
-    BrandRow { id: "ernitec", words: "ernitec" }, // 44
-    BrandRow { id: "escam", words: "escam" }, // 45
-    BrandRow { id: "eufy", words: "eufy|eufy security" }, // 46
-    BrandRow { id: "everfocus", words: "everfocus" }, // 47
-    BrandRow { id: "eversecu", words: "eversecu" }, // 48
-    BrandRow { id: "ezviz", words: "ezviz" }, // 49
-    BrandRow { id: "flir", words: "flir|flir systems" }, // 50
-    BrandRow { id: "floureon", words: "floureon" }, // 51
-    BrandRow { id: "foscam", words: "foscam" }, // 52
-    BrandRow { id: "galayou", words: "galayou" }, // 53
-    BrandRow { id: "geovision", words: "geovision" }, // 54
-    BrandRow { id: "grandstream", words: "grandstream" }, // 55
-    BrandRow { id: "guudgo", words: "guudgo" }, // 56
-    BrandRow { id: "gw-security", words: "gw security" }, // 57
-    BrandRow { id: "hanwha", words: "hanwha|hanwha vision|techwin|wisenet" }, // 58
-    BrandRow { id: "heimvision", words: "heimvision" }, // 59
-    BrandRow { id: "hikvision", words: "hik|hikvision" }, // 60
-    BrandRow { id: "hilook", words: "hilook" }, // 61
-    BrandRow { id: "hiseeu", words: "hiseeu" }, // 62
-    BrandRow { id: "hiwatch", words: "hiwatch" }, // 63
-    BrandRow { id: "holowits", words: "holowits" }, // 64
-    BrandRow { id: "honeywell", words: "honeywell" }, // 65
-    BrandRow { id: "hosafe", words: "hosafe" }, // 66
-    BrandRow { id: "huacam", words: "huacam" }, // 67
-    BrandRow { id: "i-pro", words: "i pro" }, // 68
-    BrandRow { id: "idis", words: "idis" }, // 69
-    BrandRow { id: "iegeek", words: "iegeek" }, // 70
-    BrandRow { id: "imou", words: "imou" }, // 71
-    BrandRow { id: "inesun", words: "inesun" }, // 72
-    BrandRow { id: "inkovideo", words: "inkovideo" }, // 73
-    BrandRow { id: "instar", words: "instar" }, // 74
-    BrandRow { id: "intelbras", words: "intelbras" }, // 75
-    BrandRow { id: "interlogix", words: "interlogix" }, // 76
-    BrandRow { id: "ipc360", words: "ipc360" }, // 77
-    BrandRow { id: "iq-eye", words: "iq eye|iqeye" }, // 78
-    BrandRow { id: "jennov", words: "jennov" }, // 79
-    BrandRow { id: "jidetech", words: "jidetech" }, // 80
-    BrandRow { id: "jooan", words: "jooan" }, // 81
-    BrandRow { id: "jovision", words: "jovision" }, // 82
-    BrandRow { id: "jvc", words: "jvc" }, // 83
-    BrandRow { id: "kedacom", words: "kedacom" }, // 84
-    BrandRow { id: "laview", words: "laview" }, // 85
-    BrandRow { id: "levelone", words: "levelone" }, // 86
-    BrandRow { id: "longse", words: "longse" }, // 87
-    BrandRow { id: "lorex", words: "lorex" }, // 88
-    BrandRow { id: "loryta", words: "loryta" }, // 89
-    BrandRow { id: "lts", words: "lts" }, // 90
-    BrandRow { id: "luma", words: "luma" }, // 91
-    BrandRow { id: "lupus", words: "lupus" }, // 92
-    BrandRow { id: "march-networks", words: "march networks" }, // 93
-    BrandRow { id: "merit-lilin", words: "lilin|merit lilin" }, // 94
-    BrandRow { id: "merkury", words: "merkury|merkury innovations" }, // 95
-    BrandRow { id: "milesight", words: "milesight" }, // 96
-    BrandRow { id: "mobotix", words: "mobotix" }, // 97
-    BrandRow { id: "motorola", words: "motorola" }, // 98
-    BrandRow { id: "netatmo", words: "netatmo" }, // 99
-    BrandRow { id: "neutron", words: "neutron" }, // 100
-    BrandRow { id: "night-owl", words: "night owl|nightowl" }, // 101
-    BrandRow { id: "panasonic", words: "panasonic|panasonic i pro" }, // 102
-    BrandRow { id: "pelco", words: "pelco" }, // 103
-    BrandRow { id: "planet", words: "planet|planet technology" }, // 104
-    BrandRow { id: "provision-isr", words: "provision isr" }, // 105
-    BrandRow { id: "q-see", words: "q see" }, // 106
-    BrandRow { id: "qubo", words: "qubo" }, // 107
-    BrandRow { id: "reolink", words: "reolink" }, // 108
-    BrandRow { id: "revotech", words: "revotech" }, // 109
-    BrandRow { id: "rvi", words: "rvi" }, // 110
-    BrandRow { id: "safire", words: "safire" }, // 111
-    BrandRow { id: "samsung", words: "samsung" }, // 112
-    BrandRow { id: "sannce", words: "sannce" }, // 113
-    BrandRow { id: "siemens", words: "siemens" }, // 114
-    BrandRow { id: "siqura", words: "siqura" }, // 115
-    BrandRow { id: "sony", words: "sony" }, // 116
-    BrandRow { id: "speco", words: "speco|speco technologies" }, // 117
-    BrandRow { id: "sricam", words: "sricam" }, // 118
-    BrandRow { id: "srihome", words: "srihome" }, // 119
-    BrandRow { id: "sunba", words: "sunba" }, // 120
-    BrandRow { id: "sunell", words: "sunell" }, // 121
-    BrandRow { id: "supereye", words: "supereye" }, // 122
-    BrandRow { id: "surveon", words: "surveon" }, // 123
-    BrandRow { id: "sv3c", words: "sv3c" }, // 124
-    BrandRow { id: "swann", words: "swann" }, // 125
-    BrandRow { id: "synology", words: "synology" }, // 126
-    BrandRow { id: "szneo", words: "szneo" }, // 127
-    BrandRow { id: "tapo", words: "tapo|tp link tapo" }, // 128
-    BrandRow { id: "tenvis", words: "tenvis" }, // 129
-    BrandRow { id: "tiandy", words: "tiandy" }, // 130
-    BrandRow { id: "tp-link", words: "tp link|tplink" }, // 131
-    BrandRow { id: "trendnet", words: "trendnet" }, // 132
-    BrandRow { id: "truvision", words: "truvision" }, // 133
-    BrandRow { id: "tvt", words: "tvt|tvt digital" }, // 134
-    BrandRow { id: "ubiquiti", words: "ubiquiti|ubnt" }, // 135
-    BrandRow { id: "uniarch", words: "uniarch" }, // 136
-    BrandRow { id: "unifi", words: "unifi" }, // 137
-    BrandRow { id: "uniview", words: "uniview|unv" }, // 138
-    BrandRow { id: "v380", words: "v380" }, // 139
-    BrandRow { id: "v380pro", words: "v380 pro|v380pro" }, // 140
-    BrandRow { id: "victure", words: "victure" }, // 141
-    BrandRow { id: "vigi", words: "vigi" }, // 142
-    BrandRow { id: "vivotek", words: "vivotek" }, // 143
-    BrandRow { id: "vstarcam", words: "vstarcam" }, // 144
-    BrandRow { id: "wanscam", words: "wanscam" }, // 145
-    BrandRow { id: "wansview", words: "wansview" }, // 146
-    BrandRow { id: "wisenet", words: "wisenet" }, // 147
-    BrandRow { id: "wyzecam", words: "wyze|wyzecam" }, // 148
-    BrandRow { id: "xiaomi", words: "xiaomi" }, // 149
-    BrandRow { id: "xiaovv", words: "xiaovv" }, // 150
-    BrandRow { id: "xmeye", words: "xiongmai|xmeye" }, // 151
-    BrandRow { id: "xvision", words: "xvision" }, // 152
-    BrandRow { id: "y-cam", words: "y cam" }, // 153
-    BrandRow { id: "ycc365", words: "ycc365" }, // 154
-    BrandRow { id: "zkteco", words: "zkteco" }, // 155
-    BrandRow { id: "zmodo", words: "zmodo" }, // 156
-    BrandRow { id: "zosi", words: "zosi" }, // 157
-    BrandRow { id: "zxtech", words: "zxtech" }, // 158
+    BrandRow { id: "2n-helios", words: "2n|2n helios", ports: &[554] }, // 0
+    BrandRow { id: "3svision", words: "3s vision|3svision", ports: &[554] }, // 1
+    BrandRow { id: "3xlogic", words: "3xlogic", ports: &[554] }, // 2
+    BrandRow { id: "abus", words: "abus", ports: &[554] }, // 3
+    BrandRow { id: "acti", words: "acti", ports: &[554, 4014] }, // 4
+    BrandRow { id: "adt", words: "adt", ports: &[554] }, // 5
+    BrandRow { id: "advidia", words: "advidia", ports: &[554] }, // 6
+    BrandRow { id: "airlive", words: "airlive", ports: &[554, 8554] }, // 7
+    BrandRow { id: "alibi", words: "alibi", ports: &[554] }, // 8
+    BrandRow { id: "allnet", words: "allnet", ports: &[554] }, // 9
+    BrandRow { id: "amcrest", words: "amcrest", ports: &[554] }, // 10
+    BrandRow { id: "american-dynamics", words: "american dynamics", ports: &[554, 7777, 7778, 7779, 7780, 7781] }, // 11
+    BrandRow { id: "annke", words: "annke", ports: &[554] }, // 12
+    BrandRow { id: "anpviz", words: "anpviz", ports: &[554] }, // 13
+    BrandRow { id: "anran", words: "anran", ports: &[554, 8899] }, // 14
+    BrandRow { id: "aqara", words: "aqara", ports: &[554] }, // 15
+    BrandRow { id: "arecont", words: "arecont|arecont vision", ports: &[554] }, // 16
+    BrandRow { id: "avertx", words: "avertx", ports: &[554] }, // 17
+    BrandRow { id: "avigilon", words: "avigilon", ports: &[554] }, // 18
+    BrandRow { id: "avtech", words: "avtech", ports: &[88] }, // 19
+    BrandRow { id: "axis", words: "axis|axis communications", ports: &[554] }, // 20
+    BrandRow { id: "besder", words: "besder", ports: &[554, 10554] }, // 21
+    BrandRow { id: "beward", words: "beward", ports: &[554] }, // 22
+    BrandRow { id: "boavision", words: "boavision", ports: &[554] }, // 23
+    BrandRow { id: "bosch", words: "bosch|bosch security systems", ports: &[554, 10600] }, // 24
+    BrandRow { id: "brickcom", words: "brickcom", ports: &[554] }, // 25
+    BrandRow { id: "camius", words: "camius", ports: &[80, 554] }, // 26
+    BrandRow { id: "canon", words: "canon", ports: &[554] }, // 27
+    BrandRow { id: "cisco", words: "cisco", ports: &[554] }, // 28
+    BrandRow { id: "clarevision", words: "clarevision", ports: &[554] }, // 29
+    BrandRow { id: "compro", words: "compro", ports: &[554] }, // 30
+    BrandRow { id: "costar", words: "costar", ports: &[554] }, // 31
+    BrandRow { id: "cotier", words: "cotier", ports: &[554] }, // 32
+    BrandRow { id: "cp-plus", words: "cp plus", ports: &[554, 5543] }, // 33
+    BrandRow { id: "ctronics", words: "ctronics", ports: &[] }, // 34
+    BrandRow { id: "d-link", words: "d link|dlink", ports: &[554] }, // 35
+    BrandRow { id: "dahua", words: "dahua", ports: &[554] }, // 36
+    BrandRow { id: "db-power", words: "db power|dbpower", ports: &[554] }, // 37
+    BrandRow { id: "dericam", words: "dericam", ports: &[444, 554] }, // 38
+    BrandRow { id: "digital-watchdog", words: "digital watchdog", ports: &[554, 8554] }, // 39
+    BrandRow { id: "digoo", words: "digoo", ports: &[554] }, // 40
+    BrandRow { id: "easyn", words: "easyn", ports: &[554] }, // 41
+    BrandRow { id: "edimax", words: "edimax", ports: &[554] }, // 42
+    BrandRow { id: "eneo", words: "eneo", ports: &[554] }, // 43
+    BrandRow { id: "ernitec", words: "ernitec", ports: &[554] }, // 44
+    BrandRow { id: "escam", words: "escam", ports: &[554] }, // 45
+    BrandRow { id: "eufy", words: "eufy|eufy security", ports: &[554] }, // 46
+    BrandRow { id: "everfocus", words: "everfocus", ports: &[554] }, // 47
+    BrandRow { id: "eversecu", words: "eversecu", ports: &[10554] }, // 48
+    BrandRow { id: "ezviz", words: "ezviz", ports: &[554] }, // 49
+    BrandRow { id: "flir", words: "flir|flir systems", ports: &[554, 8554] }, // 50
+    BrandRow { id: "floureon", words: "floureon", ports: &[10554] }, // 51
+    BrandRow { id: "foscam", words: "foscam", ports: &[88, 554, 8554] }, // 52
+    BrandRow { id: "galayou", words: "galayou", ports: &[554] }, // 53
+    BrandRow { id: "geovision", words: "geovision", ports: &[554, 8554] }, // 54
+    BrandRow { id: "grandstream", words: "grandstream", ports: &[554, 2088] }, // 55
+    BrandRow { id: "guudgo", words: "guudgo", ports: &[554] }, // 56
+    BrandRow { id: "gw-security", words: "gw security", ports: &[554, 8554] }, // 57
+    BrandRow { id: "hanwha", words: "hanwha|hanwha vision|techwin|wisenet", ports: &[554] }, // 58
+    BrandRow { id: "heimvision", words: "heimvision", ports: &[] }, // 59
+    BrandRow { id: "hikvision", words: "hik|hikvision", ports: &[554, 10554] }, // 60
+    BrandRow { id: "hilook", words: "hilook", ports: &[554] }, // 61
+    BrandRow { id: "hiseeu", words: "hiseeu", ports: &[80, 554] }, // 62
+    BrandRow { id: "hiwatch", words: "hiwatch", ports: &[554, 10554] }, // 63
+    BrandRow { id: "holowits", words: "holowits", ports: &[554] }, // 64
+    BrandRow { id: "honeywell", words: "honeywell", ports: &[554] }, // 65
+    BrandRow { id: "hosafe", words: "hosafe", ports: &[554, 5544] }, // 66
+    BrandRow { id: "huacam", words: "huacam", ports: &[554, 2088] }, // 67
+    BrandRow { id: "i-pro", words: "i pro", ports: &[554] }, // 68
+    BrandRow { id: "idis", words: "idis", ports: &[554] }, // 69
+    BrandRow { id: "iegeek", words: "iegeek", ports: &[554] }, // 70
+    BrandRow { id: "imou", words: "imou", ports: &[554] }, // 71
+    BrandRow { id: "inesun", words: "inesun", ports: &[] }, // 72
+    BrandRow { id: "inkovideo", words: "inkovideo", ports: &[554] }, // 73
+    BrandRow { id: "instar", words: "instar", ports: &[554] }, // 74
+    BrandRow { id: "intelbras", words: "intelbras", ports: &[554, 8554] }, // 75
+    BrandRow { id: "interlogix", words: "interlogix", ports: &[554] }, // 76
+    BrandRow { id: "ipc360", words: "ipc360", ports: &[554] }, // 77
+    BrandRow { id: "iq-eye", words: "iq eye|iqeye", ports: &[554] }, // 78
+    BrandRow { id: "jennov", words: "jennov", ports: &[554] }, // 79
+    BrandRow { id: "jidetech", words: "jidetech", ports: &[554] }, // 80
+    BrandRow { id: "jooan", words: "jooan", ports: &[554] }, // 81
+    BrandRow { id: "jovision", words: "jovision", ports: &[8554] }, // 82
+    BrandRow { id: "jvc", words: "jvc", ports: &[554] }, // 83
+    BrandRow { id: "kedacom", words: "kedacom", ports: &[554] }, // 84
+    BrandRow { id: "laview", words: "laview", ports: &[554, 5543, 8554] }, // 85
+    BrandRow { id: "levelone", words: "levelone", ports: &[554, 8050, 8554] }, // 86
+    BrandRow { id: "longse", words: "longse", ports: &[80, 554, 8950] }, // 87
+    BrandRow { id: "lorex", words: "lorex", ports: &[554, 8554] }, // 88
+    BrandRow { id: "loryta", words: "loryta", ports: &[554] }, // 89
+    BrandRow { id: "lts", words: "lts", ports: &[554, 8554] }, // 90
+    BrandRow { id: "luma", words: "luma", ports: &[554, 10554] }, // 91
+    BrandRow { id: "lupus", words: "lupus", ports: &[554] }, // 92
+    BrandRow { id: "march-networks", words: "march networks", ports: &[554] }, // 93
+    BrandRow { id: "merit-lilin", words: "lilin|merit lilin", ports: &[80, 554] }, // 94
+    BrandRow { id: "merkury", words: "merkury|merkury innovations", ports: &[] }, // 95
+    BrandRow { id: "milesight", words: "milesight", ports: &[554] }, // 96
+    BrandRow { id: "mobotix", words: "mobotix", ports: &[554] }, // 97
+    BrandRow { id: "motorola", words: "motorola", ports: &[554] }, // 98
+    BrandRow { id: "netatmo", words: "netatmo", ports: &[554] }, // 99
+    BrandRow { id: "neutron", words: "neutron", ports: &[554] }, // 100
+    BrandRow { id: "night-owl", words: "night owl|nightowl", ports: &[554] }, // 101
+    BrandRow { id: "panasonic", words: "panasonic|panasonic i pro", ports: &[554] }, // 102
+    BrandRow { id: "pelco", words: "pelco", ports: &[554] }, // 103
+    BrandRow { id: "planet", words: "planet|planet technology", ports: &[554, 8554] }, // 104
+    BrandRow { id: "provision-isr", words: "provision isr", ports: &[554] }, // 105
+    BrandRow { id: "q-see", words: "q see", ports: &[554] }, // 106
+    BrandRow { id: "qubo", words: "qubo", ports: &[554] }, // 107
+    BrandRow { id: "reolink", words: "reolink", ports: &[554, 8554] }, // 108
+    BrandRow { id: "revotech", words: "revotech", ports: &[554, 8554] }, // 109
+    BrandRow { id: "rvi", words: "rvi", ports: &[554] }, // 110
+    BrandRow { id: "safire", words: "safire", ports: &[554] }, // 111
+    BrandRow { id: "samsung", words: "samsung", ports: &[554] }, // 112
+    BrandRow { id: "sannce", words: "sannce", ports: &[554] }, // 113
+    BrandRow { id: "siemens", words: "siemens", ports: &[554] }, // 114
+    BrandRow { id: "siqura", words: "siqura", ports: &[554] }, // 115
+    BrandRow { id: "sony", words: "sony", ports: &[554] }, // 116
+    BrandRow { id: "speco", words: "speco|speco technologies", ports: &[554, 9008] }, // 117
+    BrandRow { id: "sricam", words: "sricam", ports: &[554, 8554] }, // 118
+    BrandRow { id: "srihome", words: "srihome", ports: &[554, 8554] }, // 119
+    BrandRow { id: "sunba", words: "sunba", ports: &[554] }, // 120
+    BrandRow { id: "sunell", words: "sunell", ports: &[554] }, // 121
+    BrandRow { id: "supereye", words: "supereye", ports: &[] }, // 122
+    BrandRow { id: "surveon", words: "surveon", ports: &[554] }, // 123
+    BrandRow { id: "sv3c", words: "sv3c", ports: &[554, 10554] }, // 124
+    BrandRow { id: "swann", words: "swann", ports: &[554, 1935] }, // 125
+    BrandRow { id: "synology", words: "synology", ports: &[554] }, // 126
+    BrandRow { id: "szneo", words: "szneo", ports: &[] }, // 127
+    BrandRow { id: "tapo", words: "tapo|tp link tapo", ports: &[554, 8001] }, // 128
+    BrandRow { id: "tenvis", words: "tenvis", ports: &[554] }, // 129
+    BrandRow { id: "tiandy", words: "tiandy", ports: &[554] }, // 130
+    BrandRow { id: "tp-link", words: "tp link|tplink", ports: &[554] }, // 131
+    BrandRow { id: "trendnet", words: "trendnet", ports: &[554] }, // 132
+    BrandRow { id: "truvision", words: "truvision", ports: &[554] }, // 133
+    BrandRow { id: "tvt", words: "tvt|tvt digital", ports: &[554] }, // 134
+    BrandRow { id: "ubiquiti", words: "ubiquiti|ubnt", ports: &[554, 7447] }, // 135
+    BrandRow { id: "uniarch", words: "uniarch", ports: &[554] }, // 136
+    BrandRow { id: "unifi", words: "unifi", ports: &[7447] }, // 137
+    BrandRow { id: "uniview", words: "uniview|unv", ports: &[554] }, // 138
+    BrandRow { id: "v380", words: "v380", ports: &[554] }, // 139
+    BrandRow { id: "v380pro", words: "v380 pro|v380pro", ports: &[554] }, // 140
+    BrandRow { id: "victure", words: "victure", ports: &[] }, // 141
+    BrandRow { id: "vigi", words: "vigi", ports: &[554] }, // 142
+    BrandRow { id: "vivotek", words: "vivotek", ports: &[554] }, // 143
+    BrandRow { id: "vstarcam", words: "vstarcam", ports: &[10554] }, // 144
+    BrandRow { id: "wanscam", words: "wanscam", ports: &[10554] }, // 145
+    BrandRow { id: "wansview", words: "wansview", ports: &[554] }, // 146
+    BrandRow { id: "wisenet", words: "wisenet", ports: &[554] }, // 147
+    BrandRow { id: "wyzecam", words: "wyze|wyzecam", ports: &[554, 8554] }, // 148
+    BrandRow { id: "xiaomi", words: "xiaomi", ports: &[8554] }, // 149
+    BrandRow { id: "xiaovv", words: "xiaovv", ports: &[] }, // 150
+    BrandRow { id: "xmeye", words: "xiongmai|xmeye", ports: &[554] }, // 151
+    BrandRow { id: "xvision", words: "xvision", ports: &[554] }, // 152
+    BrandRow { id: "y-cam", words: "y cam", ports: &[554] }, // 153
+    BrandRow { id: "ycc365", words: "ycc365", ports: &[554] }, // 154
+    BrandRow { id: "zkteco", words: "zkteco", ports: &[554] }, // 155
+    BrandRow { id: "zmodo", words: "zmodo", ports: &[10554] }, // 156
+    BrandRow { id: "zosi", words: "zosi", ports: &[554] }, // 157
+    BrandRow { id: "zxtech", words: "zxtech", ports: &[] }, // 158
 ];
 
 /// Plain-RTSP ports that at least 2 brands state, most brands first, 80 last.

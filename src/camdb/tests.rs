@@ -150,6 +150,10 @@ fn default_ports_from_the_data() {
     for tls in [7441, 322] {
         assert!(!p.contains(&tls), "{tls} is RTSPS");
     }
+    let on_80: Vec<&str> = Brand::stating(80).map(Brand::id).collect();
+    assert_eq!(on_80, ["camius", "hiseeu", "longse", "merit-lilin"]);
+    assert_eq!(brand("foscam").ports(), [88, 554, 8554]);
+    assert_eq!(brand("unifi").ports(), [7447], "7441 is RTSPS");
 }
 
 fn mac(s: &str) -> [u8; 6] {

@@ -48,6 +48,18 @@ pub struct Candidate<'a> {
 /// that [`derived_subs`] makes of another candidate counts as a sub stream.
 #[must_use]
 pub fn ordered<'a>(brand: Option<Brand>, user: &'a [PathEntry]) -> Vec<Candidate<'a>> {
+    ordered_on_port(brand, 554, user)
+}
+
+/// [`ordered`] for a server on `port`: when no brand is known and the port is not the
+/// standard 554, the templates of the brands that state that port come right after the
+/// user's paths (a server on port 80 is more likely a Camius than a Hikvision).
+#[must_use]
+pub fn ordered_on_port<'a>(
+    brand: Option<Brand>,
+    port: u16,
+    user: &'a [PathEntry],
+) -> Vec<Candidate<'a>> {
     let mine = |p: &&PathEntry| brand.is_some() && p.brand == brand;
     let fits = |p: &PathEntry| brand.is_none() || p.brand.is_none() || p.brand == brand;
     let of_user = |p: &'a PathEntry| Candidate {
@@ -63,6 +75,14 @@ pub fn ordered<'a>(brand: Option<Brand>, user: &'a [PathEntry]) -> Vec<Candidate
     let mut out: Vec<Candidate<'a>> = Vec::with_capacity(600 + user.len());
     out.extend(user.iter().filter(mine).map(of_user));
     out.extend(user.iter().filter(|p| !mine(p) && fits(p)).map(of_user));
+    if brand.is_none() && port != 554 {
+        let stating: Vec<Brand> = Brand::stating(port).collect();
+        out.extend(
+            camdb::dictionary()
+                .filter(|d| stating.iter().any(|b| d.is_template_of(*b)))
+                .map(of_data),
+        );
+    }
     if let Some(b) = brand {
         let lead_of_b = |d: &DataPath| !d.is_template_of(b) && d.is_listed_by(b);
         let nobodys_template = |d: &DataPath| d.template_brands().next().is_none();
@@ -100,32 +120,79 @@ pub fn ordered<'a>(brand: Option<Brand>, user: &'a [PathEntry]) -> Vec<Candidate
 
 /// Sub-stream paths to try once `main` (path and query) played, best guess first, none equal
 /// to `main`: the sub templates of the brands whose main template `main` is (the hinted
-/// brand's first), closest to `main` first; then [`derived_subs`].
+/// brand's first), closest to `main` first; then [`derived_subs`]; then the hinted brand's
+/// other sub paths, closest first.
 #[must_use]
 pub fn sub_candidates(main: &str, brand: Option<Brand>) -> Vec<String> {
+    counterparts(main, Role::Sub, brand)
+}
+
+/// The other stream of a camera whose `found` path played: its sub stream
+/// ([`sub_candidates`]) when `found` is a main path, its main stream when `found` is a sub
+/// path (the main templates of the brands whose sub template it is, then
+/// [`derived_mains`], then the brand's other main paths).
+#[must_use]
+pub fn other_stream_candidates(found: &str, brand: Option<Brand>) -> Vec<String> {
+    let want = if role_of(found) == Role::Sub {
+        Role::Main
+    } else {
+        Role::Sub
+    };
+    counterparts(found, want, brand)
+}
+
+/// The role the dictionary gives `path`: its data role when the data says main or sub;
+/// else sub when a main → sub rule of [`derived_subs`] names it (`_sub`, `subtype=1`, …);
+/// else `Any`.
+#[must_use]
+pub fn role_of(path: &str) -> Role {
+    match camdb::dictionary().find(|d| d.path == path) {
+        Some(d) if d.role != Role::Any => d.role,
+        _ if RULES.iter().any(|(_, sub)| path.contains(sub)) => Role::Sub,
+        _ => Role::Any,
+    }
+}
+
+fn counterparts(found: &str, want: Role, brand: Option<Brand>) -> Vec<String> {
     let makers: Vec<Brand> = camdb::dictionary()
-        .find(|d| d.path == main && d.role == Role::Main)
+        .find(|d| d.path == found && d.role != want && d.role != Role::Any)
         .map(|d| d.template_brands().collect())
         .unwrap_or_default();
     let mut ordered_makers: Vec<Brand> = brand.filter(|b| makers.contains(b)).into_iter().collect();
     ordered_makers.extend(makers.iter().filter(|b| Some(**b) != brand));
     let mut out: Vec<String> = Vec::new();
-    for b in ordered_makers {
-        let mut subs: Vec<&str> = camdb::dictionary()
-            .filter(|d| d.role == Role::Sub && d.tier == Tier::Template && d.is_template_of(b))
-            .map(|d| d.path)
-            .collect();
-        subs.sort_by_key(|s| std::cmp::Reverse(likeness(main, s)));
-        for s in subs {
-            if s != main && !out.iter().any(|o| o == s) {
-                out.push(s.to_owned());
+    let push_all = |mut list: Vec<String>, out: &mut Vec<String>| {
+        list.sort_by_key(|s| std::cmp::Reverse(likeness(found, s)));
+        for s in list {
+            if s != found && !out.contains(&s) {
+                out.push(s);
             }
         }
+    };
+    for b in ordered_makers {
+        let list = camdb::dictionary()
+            .filter(|d| d.role == want && d.tier == Tier::Template && d.is_template_of(b))
+            .map(|d| d.path.to_owned())
+            .collect();
+        push_all(list, &mut out);
     }
-    for d in derived_subs(main) {
-        if !out.contains(&d) {
+    let derived = if want == Role::Sub {
+        derived_subs(found)
+    } else {
+        derived_mains(found)
+    };
+    for d in derived {
+        if d != found && !out.contains(&d) {
             out.push(d);
         }
+    }
+    if let Some(b) = brand {
+        let list = ordered(Some(b), &[])
+            .into_iter()
+            .filter(|c| c.role == want && c.data.is_some_and(|d| d.is_listed_by(b)))
+            .map(|c| c.path.to_owned())
+            .collect();
+        push_all(list, &mut out);
     }
     out
 }
@@ -144,6 +211,21 @@ fn likeness(a: &str, b: &str) -> usize {
 
 pub use crate::camdb::fill_credentials;
 
+/// Main → sub rules of [`derived_subs`] (and, read backwards, of [`derived_mains`]).
+const RULES: &[(&str, &str)] = &[
+    ("subtype=0", "subtype=1"),
+    ("_main", "_sub"),
+    ("/main/", "/sub/"),
+    ("/s0/", "/s1/"),
+    ("videoMain", "videoSub"),
+    ("/live.sdp", "/live2.sdp"),
+    ("/profile2/", "/profile3/"),
+    ("inst=1", "inst=2"),
+    ("stream=0.sdp", "stream=1.sdp"),
+    ("/ch00_0", "/ch01_0"),
+    ("0_0", "0_1"),
+];
+
 /// Sub-stream paths derived from `main` by rule, best guess first, none equal to `main`.
 /// Vendor rules first (`subtype=0` → `subtype=1`, `_main` → `_sub`,
 /// `/main/` → `/sub/`, `/s0/` → `/s1/`, `videoMain` → `videoSub`, `live.sdp` →
@@ -153,19 +235,6 @@ pub use crate::camdb::fill_credentials;
 /// (`/stream1` → `/stream2`, `/Streaming/Channels/101` → `102`, `/11` → `/12`).
 #[must_use]
 pub fn derived_subs(main: &str) -> Vec<String> {
-    const RULES: &[(&str, &str)] = &[
-        ("subtype=0", "subtype=1"),
-        ("_main", "_sub"),
-        ("/main/", "/sub/"),
-        ("/s0/", "/s1/"),
-        ("videoMain", "videoSub"),
-        ("/live.sdp", "/live2.sdp"),
-        ("/profile2/", "/profile3/"),
-        ("inst=1", "inst=2"),
-        ("stream=0.sdp", "stream=1.sdp"),
-        ("/ch00_0", "/ch01_0"),
-        ("0_0", "0_1"),
-    ];
     let mut out: Vec<String> = Vec::new();
     let push = |p: String, out: &mut Vec<String>| {
         if p != main && !out.contains(&p) {
@@ -186,6 +255,32 @@ pub fn derived_subs(main: &str) -> Vec<String> {
     if out.is_empty() {
         if let Some(p) = increment_trailing_number(main) {
             push(p, &mut out);
+        }
+    }
+    out
+}
+
+/// Main-stream paths derived from a sub path by the same rules read backwards
+/// (`subtype=1` → `subtype=0`, `_sub` → `_main`, …; a number ending the path decremented:
+/// `/Streaming/Channels/102` → `101`, `/12` → `/11`), none equal to `sub`.
+#[must_use]
+pub fn derived_mains(sub: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (main_part, sub_part) in RULES {
+        if let Some(i) = sub.rfind(sub_part) {
+            let p = format!("{}{main_part}{}", &sub[..i], &sub[i + sub_part.len()..]);
+            if p != sub && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    if out.is_empty() && !sub.contains('?') {
+        let digits = sub.bytes().rev().take_while(u8::is_ascii_digit).count();
+        if (1..=9).contains(&digits) {
+            let (head, num) = sub.split_at(sub.len() - digits);
+            if let Some(n) = num.parse::<u32>().ok().filter(|n| *n > 0) {
+                out.push(format!("{head}{:0width$}", n - 1, width = digits));
+            }
         }
     }
     out

@@ -8,8 +8,10 @@
 //! 2. When none played: a random decoy path. On a server that authenticates before looking
 //!    the path up (401 for any path), the decoy doubles as the credential test: 401 = wrong
 //!    credential, 404 = right one. Its answer's `Server` header and Digest realm name the
-//!    brand when nothing else did ([`Brand::from_hint`]). Then the dictionary ([`ordered`]:
-//!    the brand's own paths first; main and generic paths only, at most `max_paths`):
+//!    brand when nothing else did ([`Brand::from_hint`]). Then the dictionary
+//!    ([`ordered_on_port`]: the brand's own paths first, or with no brand those of the brands
+//!    that state this port when it is not 554; main and generic paths only, at most
+//!    `max_paths`):
 //!    - a server that refuses the decoy: each path it DESCRIBEs is real, so it is played at
 //!      once, stopping at the first that plays;
 //!    - a server that accepts the decoy (200 for any path): the candidates are DESCRIBEd
@@ -32,12 +34,16 @@
 //! (never sent again); when every credential is dead the host is given up. A 401 without
 //! credentials on a path means "exists, log in" on servers that look the path up first
 //! (gst-rtsp-server) — the credentials are then tried on that path. Paths that carry the
-//! credential in the URL ([`fill_credentials`]) are filled with the current credential, and
-//! only tried on hosts of a brand that lists them (or when they are the user's own).
+//! credential in the URL ([`fill_credentials`]) are filled with each live credential in
+//! turn (on this host only, like any credential), and never tried on a host whose brand is
+//! known and does not list them.
 //!
 //! Callers limit concurrency per camera with [`HostThrottle`] (at most 2 probes per IP).
 use super::conn::{Conn, Described};
-use super::paths::{decoy_path, fill_credentials, ordered, sub_candidates, PathEntry, Role};
+use super::paths::{
+    decoy_path, fill_credentials, ordered_on_port, other_stream_candidates, role_of, PathEntry,
+    Role,
+};
 use super::session::{split_url, ProbeError, Timeouts};
 use crate::camdb::{self, Brand};
 use crate::config::Credential;
@@ -50,8 +56,10 @@ pub use super::session::Playable as Stream;
 pub use super::throttle::{HostGuard, HostThrottle};
 
 /// Dictionary paths DESCRIBEd per host when the caller has no opinion (known URLs and sub
-/// candidates not counted). A missing path costs one request on a kept-alive connection.
-pub const DEFAULT_MAX_PATHS: usize = 48;
+/// candidates not counted): every verified main template of the data (107) and about 50
+/// leads. A missing path costs one request on a kept-alive connection; a camera whose brand
+/// is known finds its own paths among the first few.
+pub const DEFAULT_MAX_PATHS: usize = 160;
 /// Sub-stream candidates tried after the main stream is found.
 pub const MAX_SUB_TRIES: usize = 3;
 /// How long a speculative PLAY waits for the first RTP packet (see the module doc).
@@ -152,6 +160,8 @@ pub fn probe_host(
         spent: 0,
         tried: HashSet::new(),
         speculative: false,
+        decoy: None,
+        found_alike: false,
         brand: hints.brand,
         report: HostReport::default(),
     };
@@ -207,6 +217,11 @@ struct Prober<'a> {
     tried: HashSet<String>,
     /// PLAYs from now on wait [`SPECULATIVE_RTP_WAIT`].
     speculative: bool,
+    /// The decoy's DESCRIBE answer, on a server that accepts any path.
+    decoy: Option<Described>,
+    /// The main stream found answered its DESCRIBE like the decoy (the server's default
+    /// stream), on a server that accepts any path.
+    found_alike: bool,
     brand: Option<Brand>,
     report: HostReport,
 }
@@ -236,7 +251,7 @@ impl Prober<'_> {
         if let Some(main) = &self.report.main {
             if self.report.sub.is_none() {
                 let main_path = path_of(&main.url).unwrap_or_default();
-                self.find_sub(&main_path, opts, None);
+                self.find_other(&main_path, opts);
             }
             return;
         }
@@ -263,25 +278,30 @@ impl Prober<'_> {
         };
         self.learn_brand();
         let brand = self.brand;
-        // A credential in the URL goes only to the brands that take it so (and to the
-        // user's own paths): never to whatever RTSP server the generic order reaches.
+        // A credential in the URL goes to this host only (like any credential), and never
+        // to a brand known not to take it so.
         let may_carry = |c: &super::paths::Candidate<'_>| {
             !camdb::has_credential_marks(c.path)
                 || c.data
-                    .map_or(true, |d| brand.is_some_and(|b| d.is_listed_by(b)))
+                    .map_or(true, |d| brand.map_or(true, |b| d.is_listed_by(b)))
         };
-        let cands: Vec<(String, Role)> = ordered(self.brand, &opts.user_paths)
+        // Sub-stream paths are main candidates only where the answers tell streams apart (a
+        // server that accepts any path): the stream they reveal leads to its main.
+        let any_path = decoy.is_some();
+        let cands: Vec<(String, Role)> = ordered_on_port(self.brand, self.port, &opts.user_paths)
             .into_iter()
-            .filter(|c| c.role != Role::Sub && !self.tried.contains(c.path) && may_carry(c))
+            .filter(|c| (any_path || c.role != Role::Sub) && may_carry(c))
+            .filter(|c| !self.tried.contains(c.path))
             .take(opts.max_paths)
             .map(|c| (c.path.to_owned(), c.role))
             .collect();
+        self.decoy.clone_from(&decoy);
         let main = match &decoy {
             None => self.play_in_order(&cands),
             Some(d) => self.play_distinct_first(&cands, d),
         };
         match main {
-            Search::Found(path) => self.find_sub(&path, opts, decoy.as_ref()),
+            Search::Found(path) => self.find_other(&path, opts),
             Search::Stopped => {}
             Search::Exhausted => self.report.errors.push(format!(
                 "rtsp {}:{} DESCRIBE: no stream among {} known URLs and {} dictionary paths",
@@ -315,7 +335,7 @@ impl Prober<'_> {
     fn play_distinct_first(&mut self, cands: &[(String, Role)], decoy: &Described) -> Search {
         let mut alike = Vec::new();
         let mut played_alike = false;
-        for (path, _) in cands {
+        for (path, role) in cands {
             let before = self.requests();
             let d = match self.describe(path) {
                 Desc::Found(d) => d,
@@ -323,14 +343,17 @@ impl Prober<'_> {
                 Desc::Stop => return Search::Stopped,
             };
             let same = same_answer(&d, decoy);
-            if same && played_alike {
+            if same && (played_alike || role == &Role::Sub) {
                 self.note(path, "answered like the decoy");
-                alike.push(path.clone());
+                if role != &Role::Sub {
+                    alike.push(path.clone());
+                }
                 continue;
             }
             played_alike |= same;
             match self.play_described(path, &d, before) {
                 Step::Played(s) => {
+                    self.found_alike = same;
                     self.found(s);
                     return Search::Found(path.clone());
                 }
@@ -341,6 +364,7 @@ impl Prober<'_> {
         for path in alike {
             match self.play(&path) {
                 Step::Played(s) => {
+                    self.found_alike = true;
                     self.found(s);
                     return Search::Found(path);
                 }
@@ -375,23 +399,56 @@ impl Prober<'_> {
     fn found(&mut self, s: Stream) {
         match &self.report.main {
             None => self.report.main = Some(s),
-            Some(m) if m.url != s.url => self.report.sub = Some(s),
+            Some(m) if m.url != s.url => {
+                self.report.sub = Some(s);
+                self.order_main_and_sub();
+            }
             Some(_) => {}
         }
     }
 
-    /// Tries the sub-stream candidates of `main_path`; on a server that accepts any path,
-    /// only those whose DESCRIBE differs from the decoy's.
-    fn find_sub(&mut self, main_path: &str, opts: &ProbeOptions, decoy: Option<&Described>) {
-        let mut cands = sub_candidates(main_path, self.brand);
+    /// The main stream is the larger picture (the one a sub path of the data named second
+    /// when a size is unknown): a server may have shown its sub stream first.
+    fn order_main_and_sub(&mut self) {
+        let (Some(m), Some(s)) = (&self.report.main, &self.report.sub) else {
+            return;
+        };
+        let area = |x: &Stream| Some(u64::from(x.width?) * u64::from(x.height?));
+        let swap = match (area(m), area(s)) {
+            (Some(a), Some(b)) => b > a,
+            _ => {
+                let role = |x: &Stream| path_of(&x.url).map_or(Role::Any, |p| role_of(&p));
+                role(m) == Role::Sub && role(s) != Role::Sub
+            }
+        };
+        if swap {
+            std::mem::swap(&mut self.report.main, &mut self.report.sub);
+        }
+    }
+
+    /// Tries the other stream of the camera whose `found` path played: its sub stream, or
+    /// its main when `found` is a sub path ([`other_stream_candidates`], plus the user's
+    /// paths of that role), at most [`MAX_SUB_TRIES`]. On a server that accepts any path a
+    /// stream that plays like the one found (same codec and size) is that stream again, and
+    /// when the one found is its default stream, an answer like the decoy's is not played.
+    fn find_other(&mut self, found: &str, opts: &ProbeOptions) {
+        let want = if role_of(found) == Role::Sub {
+            Role::Main
+        } else {
+            Role::Sub
+        };
+        let mut cands = other_stream_candidates(found, self.brand);
         cands.extend(
             opts.user_paths
                 .iter()
-                .filter(|p| p.role == Role::Sub && (p.brand.is_none() || p.brand == self.brand))
+                .filter(|p| p.role == want && (p.brand.is_none() || p.brand == self.brand))
                 .map(|p| p.path.to_string()),
         );
         let mut seen = HashSet::new();
         cands.retain(|c| !self.tried.contains(c) && seen.insert(c.clone()));
+        // Where the stream found is the server's default one (answered like the decoy), an
+        // answer like the decoy's is that stream again: not worth a PLAY.
+        let skip_alike = self.report.accepts_any_path && self.found_alike;
         for c in cands.into_iter().take(MAX_SUB_TRIES) {
             let before = self.requests();
             let d = match self.describe(&c) {
@@ -399,7 +456,7 @@ impl Prober<'_> {
                 Desc::Missing => continue,
                 Desc::Stop => return,
             };
-            if decoy.is_some_and(|x| same_answer(&d, x)) {
+            if skip_alike && self.decoy.as_ref().is_some_and(|x| same_answer(&d, x)) {
                 self.note(&c, "answered like the decoy");
                 continue;
             }
@@ -533,9 +590,35 @@ impl Prober<'_> {
         Ok(conn)
     }
 
-    /// DESCRIBE of one path with the credential bookkeeping (see the module doc).
+    /// DESCRIBE of one path with the credential bookkeeping (see the module doc). A path
+    /// that carries the credential is tried with each live credential in turn (a camera
+    /// that reads the login from the URL answers a wrong one like a missing path); the one
+    /// it accepts becomes the current credential.
     fn describe(&mut self, path: &str) -> Desc {
-        self.describe_as(path, false)
+        if !camdb::has_credential_marks(path) || self.creds.is_empty() {
+            return self.describe_as(path, false);
+        }
+        let before = self.current;
+        let live: Vec<usize> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|k| !self.dead[*k])
+            .collect();
+        for k in live {
+            if self.dead[k] {
+                continue; // refused by a challenge meanwhile
+            }
+            self.current = Some(k);
+            match self.describe_as(path, false) {
+                Desc::Missing => {}
+                found => return found,
+            }
+        }
+        self.current = before
+            .filter(|k| !self.dead[*k])
+            .or_else(|| self.order.iter().copied().find(|k| !self.dead[*k]));
+        Desc::Missing
     }
 
     /// [`Self::describe`]; the decoy's outcome is not listed among the paths tried.

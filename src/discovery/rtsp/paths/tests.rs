@@ -278,3 +278,65 @@ fn credentials_fill_path_markers() {
     );
     assert_eq!(fill_credentials("/stream1", "a", "b"), "/stream1");
 }
+
+/// The other stream of a sub path is its main: the main templates of the brands whose sub
+/// template it is, then the rules read backwards; a main path's other stream is its sub.
+#[test]
+fn the_other_stream_of_a_sub_path_is_its_main() {
+    assert_eq!(role_of("/Streaming/Channels/102"), Role::Sub);
+    assert_eq!(role_of("/h264Preview_01_sub"), Role::Sub, "by rule");
+    assert_eq!(role_of("/Streaming/Channels/101"), Role::Main);
+    assert_eq!(role_of("/not-in-the-data"), Role::Any);
+    let mains = other_stream_candidates("/cam/realmonitor?channel=1&subtype=1", None);
+    assert_eq!(
+        mains.first().map(String::as_str),
+        Some("/cam/realmonitor?channel=1&subtype=0")
+    );
+    let mains = other_stream_candidates("/1/h264minor", None);
+    assert_eq!(
+        mains.first().map(String::as_str),
+        Some("/1/h264major"),
+        "{mains:?}"
+    );
+    assert_eq!(
+        derived_mains("/h264Preview_01_sub"),
+        ["/h264Preview_01_main"]
+    );
+    assert_eq!(derived_mains("/12"), ["/11"]);
+    assert!(derived_mains("/0").is_empty());
+    assert!(derived_mains("/live").is_empty());
+    // A lead main path of a known brand: its sub among the brand's sub paths, closest first.
+    let subs = other_stream_candidates("/h265Preview_01_main", Brand::from_id("reolink"));
+    assert!(
+        subs.iter().take(3).any(|s| s == "/h264Preview_01_sub"),
+        "{subs:?}"
+    );
+}
+
+/// With no brand, a server on a port some brands state gets those brands' templates first.
+#[test]
+fn a_non_standard_port_names_its_brands() {
+    let on_80 = ordered_on_port(None, 80, &[]);
+    let stating: Vec<Brand> = Brand::stating(80).collect();
+    let firsts = on_80
+        .iter()
+        .take_while(|c| {
+            c.data
+                .is_some_and(|d| stating.iter().any(|b| d.is_template_of(*b)))
+        })
+        .count();
+    assert!(firsts >= 4, "{firsts}");
+    let camius = on_80
+        .iter()
+        .position(|c| c.path == "/rtsp/streaming?channel=1&subtype=0");
+    assert!(camius.is_some_and(|i| i < firsts), "{camius:?} of {firsts}");
+    assert_eq!(
+        paths(&ordered_on_port(None, 554, &[])),
+        paths(&ordered(None, &[]))
+    );
+    let known = paths(&ordered_on_port(Brand::from_id("reolink"), 80, &[]));
+    assert_eq!(
+        known[0], "/Preview_01_main",
+        "a known brand wins over the port"
+    );
+}
