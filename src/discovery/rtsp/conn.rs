@@ -7,8 +7,8 @@
 use super::session::{Playable, ProbeError, Timeouts, Transport};
 use super::{
     authorization, control_url, h264_sps_resolution, h265_sps_resolution, next_frame,
-    parse_challenges, parse_sdp, pick, request, rtp_payload_type, Challenge, Codec, Frame,
-    Response, Sdp,
+    parse_challenges, parse_sdp, pick, request, rtp_payload_type, Challenge, Codec, Frame, Media,
+    Progress, Response, Sdp, SizeFinder, VideoFormat,
 };
 use crate::config::Secret;
 use std::io::{self, Read, Write};
@@ -20,6 +20,15 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// How long to watch a connection after TEARDOWN for the server closing it.
 const TEARDOWN_LINGER: Duration = Duration::from_millis(100);
+
+/// When the SDP gives no picture size: the longest wait after the first RTP packet for one
+/// in the video (never past the phase timeout). Encoders repeat the SPS before every
+/// keyframe; camera GOPs are typically 1–2 s, and most cameras start a session with one.
+const SIZE_WAIT: Duration = Duration::from_secs(2);
+
+/// ... and the most RTP read for it: 2 s of a 4 Mbit/s main stream. Only a fragmented SPS
+/// is ever held (depack::MAX_PARAMETER_SET); the rest is read and dropped.
+const SIZE_BYTES: usize = 1 << 20;
 
 /// A successful DESCRIBE: what [`Conn::play`] needs.
 #[derive(Debug, Clone)]
@@ -213,8 +222,9 @@ impl Conn {
     }
 
     /// SETUP of every track (TCP-interleaved first, UDP when the server answers 461), PLAY,
-    /// the first RTP packet of the video track, TEARDOWN. The connection stays usable for
-    /// more requests when TEARDOWN was answered (see [`Conn::is_reusable`]).
+    /// the first RTP packet of the video track (and, when the SDP gave no picture size,
+    /// more of them until the size is known: see `size_from_rtp`), TEARDOWN. The connection
+    /// stays usable for more requests when TEARDOWN was answered (see [`Conn::is_reusable`]).
     ///
     /// # Errors
     /// See [`ProbeError`]; `Timeout` in phase `RTP` when no RTP arrived.
@@ -267,10 +277,11 @@ impl Conn {
             &aggregate,
             &[("Session", &session), ("Range", "npt=0.000-")],
         )?;
-        match &udp {
+        let first = match &udp {
             None => self.first_interleaved_rtp()?,
             Some(sock) => self.first_udp_rtp(sock)?,
-        }
+        };
+        let size = size.or_else(|| self.size_from_rtp(media, &first, udp.as_ref()));
         self.teardown(&aggregate, &session);
         Ok(Playable {
             url: url.clone(),
@@ -450,7 +461,11 @@ impl Conn {
 
     /// The next frame, reading with the phase timeout.
     fn next(&mut self, phase: &'static str) -> Result<Frame, ProbeError> {
-        let deadline = self.wait_end(self.t.phase);
+        self.next_until(phase, self.wait_end(self.t.phase))
+    }
+
+    /// The next frame, read by `deadline` (else `Timeout`; what arrived is kept).
+    fn next_until(&mut self, phase: &'static str, deadline: Instant) -> Result<Frame, ProbeError> {
         let wait = deadline.saturating_duration_since(Instant::now());
         let mut chunk = [0u8; 8192];
         loop {
@@ -517,7 +532,7 @@ impl Conn {
         Ok((Transport::Udp, Some(rtp)))
     }
 
-    fn first_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
+    fn first_interleaved_rtp(&mut self) -> Result<Vec<u8>, ProbeError> {
         let wait = self.rtp_wait.unwrap_or(self.t.phase);
         let waited = self
             .wait_end(wait)
@@ -531,19 +546,19 @@ impl Conn {
         })
     }
 
-    fn read_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
+    fn read_interleaved_rtp(&mut self) -> Result<Vec<u8>, ProbeError> {
         let deadline = self.wait_end(self.t.phase);
         while Instant::now() < deadline {
             if let Frame::Interleaved { channel, payload } = self.next("RTP")? {
                 if channel == self.rtp_channel && rtp_payload_type(&payload).is_some() {
-                    return Ok(());
+                    return Ok(payload);
                 }
             }
         }
         Err(self.timeout("RTP", self.t.phase))
     }
 
-    fn first_udp_rtp(&mut self, sock: &UdpSocket) -> Result<(), ProbeError> {
+    fn first_udp_rtp(&mut self, sock: &UdpSocket) -> Result<Vec<u8>, ProbeError> {
         let deadline = self.wait_end(self.rtp_wait.unwrap_or(self.t.phase));
         let waited = deadline.saturating_duration_since(Instant::now());
         let mut pkt = [0u8; 2048];
@@ -554,10 +569,63 @@ impl Conn {
             }
             let _ = sock.set_read_timeout(Some(left));
             match sock.recv_from(&mut pkt) {
-                Ok((n, _)) if rtp_payload_type(&pkt[..n]).is_some() => return Ok(()),
+                Ok((n, _)) if rtp_payload_type(&pkt[..n]).is_some() => return Ok(pkt[..n].to_vec()),
                 Ok(_) => continue,
                 Err(_) => return Err(self.timeout("RTP", waited)),
             }
+        }
+    }
+
+    /// The picture size from the video track's RTP, for an SDP that gave none (no
+    /// `sprop-*`, or MJPEG): `first` and the packets after it go to the depacketiser until
+    /// it knows the size, for at most min(phase timeout, [`SIZE_WAIT`]) and [`SIZE_BYTES`]
+    /// (and never past the prober's deadline, [`Conn::set_deadline`]).
+    /// `None` when it cannot tell: the stream still played. A broken byte stream (not a
+    /// timeout) leaves the connection unusable.
+    fn size_from_rtp(
+        &mut self,
+        media: &Media,
+        first: &[u8],
+        udp: Option<&UdpSocket>,
+    ) -> Option<(u32, u32)> {
+        let mut finder = SizeFinder::new(VideoFormat::of(media)?, SIZE_BYTES);
+        let deadline = self.wait_end(self.t.phase.min(SIZE_WAIT));
+        // UDP datagrams up to the largest an RTP packet can be: a truncated one could cut
+        // an SPS short.
+        let mut datagram = if udp.is_some() {
+            vec![0u8; 65536]
+        } else {
+            Vec::new()
+        };
+        let mut progress = finder.push(first);
+        while progress == Progress::More {
+            progress = match udp {
+                None => match self.next_until("RTP", deadline) {
+                    Ok(Frame::Interleaved { channel, payload }) if channel == self.rtp_channel => {
+                        finder.push(&payload)
+                    }
+                    Ok(_) => continue, // another track, RTCP, a stray answer
+                    Err(ProbeError::Timeout { .. }) => return None,
+                    Err(_) => {
+                        self.reusable = false;
+                        return None;
+                    }
+                },
+                Some(sock) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() || sock.set_read_timeout(Some(left)).is_err() {
+                        return None;
+                    }
+                    match sock.recv_from(&mut datagram) {
+                        Ok((n, _)) => finder.push(&datagram[..n]),
+                        Err(_) => return None,
+                    }
+                }
+            };
+        }
+        match progress {
+            Progress::Size(w, h) => Some((w, h)),
+            _ => None,
         }
     }
 
@@ -619,3 +687,7 @@ mod tests {
         assert_eq!(interleaved("RTP/AVP;unicast;client_port=5000-5001"), None);
     }
 }
+
+#[cfg(test)]
+#[path = "conn_tests.rs"]
+mod replay_tests;
