@@ -78,28 +78,17 @@ def frames_until(c, codec, nth=1, limit=4000):
     """Interleaved frames up to the one completing the nth parameter set (counted once per
     RTP timestamp: x264 and the payloader may both put one before a keyframe), plus two."""
     deadline = time.time() + 15
-    out, more, count, stamp = b"", None, 0, None
-    while more != 0:
-        if len(c.buf) >= 4 and c.buf[0:1] == b"$":
-            n = 4 + int.from_bytes(c.buf[2:4], "big")
-            if len(c.buf) >= n:
-                frame, c.buf = c.buf[:n], c.buf[n:]
-                out += frame
-                count += 1
-                if count > limit:
-                    raise ValueError(f"no parameter set in {limit} frames")
-                if more is not None:
-                    more -= 1
-                elif frame[1] == 0 and completes_parameter_set(codec, frame[4:]):
-                    if frame[8:12] != stamp:
-                        stamp = frame[8:12]
-                        nth -= 1
-                    more = 2 if nth == 0 else None
-                continue
-        elif c.buf and c.buf[0:1] != b"$":
-            raise ValueError(f"not interleaved: {c.buf[:40]!r}")
-        c._fill(deadline)
-    return out
+    out, stamp = [], None
+    while nth > 0:
+        if len(out) == limit:
+            raise ValueError(f"no parameter set in {limit} frames")
+        frame = c.frame(deadline)
+        out.append(frame)
+        if frame[1] == 0 and completes_parameter_set(codec, frame[4:]) and frame[8:12] != stamp:
+            stamp = frame[8:12]
+            nth -= 1
+    out += [c.frame(deadline) for _ in range(2)]
+    return b"".join(out)
 
 
 def play(port, path):
