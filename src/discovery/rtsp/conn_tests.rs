@@ -93,3 +93,19 @@ fn a_stream_without_an_sps_still_plays() {
         assert_eq!((p.codec.as_str(), p.width, p.height), ("h264", None, None));
     }
 }
+
+/// Older cameras' MJPEG: static payload type 26 without any `a=rtpmap` is still `mjpeg`,
+/// sized from the RTP/JPEG header.
+#[test]
+fn mjpeg_without_rtpmap_is_named_and_sized() {
+    let text = String::from_utf8_lossy(MJPEG_DESCRIBE).replace("a=rtpmap:26 JPEG/90000\r\n", "");
+    assert!(!text.contains("rtpmap") && text.contains("m=video 0 RTP/AVP 26"));
+    let describe: &'static [u8] = Box::leak(text.into_bytes().into_boxed_slice());
+    let rtp = include_bytes!("testdata/inband_gst_mjpeg_interleaved.txt");
+    let (url, _cam) = replay(describe, rtp, false);
+    let p = probe(&url, None, &t()).expect("plays");
+    assert_eq!(
+        (p.codec.as_str(), p.width, p.height),
+        ("mjpeg", Some(352), Some(288))
+    );
+}
