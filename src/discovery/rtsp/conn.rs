@@ -7,8 +7,8 @@
 use super::session::{Playable, ProbeError, Timeouts, Transport};
 use super::{
     authorization, control_url, h264_sps_resolution, h265_sps_resolution, next_frame,
-    parse_challenges, parse_sdp, pick, request, rtp_payload_type, Challenge, Codec, Frame, Media,
-    Progress, Response, Sdp, SizeFinder, VideoFormat,
+    parse_challenges, parse_sdp, pick, request, rtp_payload_type, Challenge, Codec, Frame,
+    Response, Sdp,
 };
 use crate::config::Secret;
 use std::io::{self, Read, Write};
@@ -20,15 +20,6 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// How long to watch a connection after TEARDOWN for the server closing it.
 const TEARDOWN_LINGER: Duration = Duration::from_millis(100);
-
-/// When the SDP gives no picture size: the longest wait after the first RTP packet for one
-/// in the video (never past the phase timeout). Encoders repeat the SPS before every
-/// keyframe; camera GOPs are typically 1–2 s, and most cameras start a session with one.
-const SIZE_WAIT: Duration = Duration::from_secs(2);
-
-/// ... and the most RTP read for it: 2 s of a 4 Mbit/s main stream. Only a fragmented SPS
-/// is ever held (depack::MAX_PARAMETER_SET); the rest is read and dropped.
-const SIZE_BYTES: usize = 1 << 20;
 
 /// A successful DESCRIBE: what [`Conn::play`] needs.
 #[derive(Debug, Clone)]
@@ -576,59 +567,6 @@ impl Conn {
         }
     }
 
-    /// The picture size from the video track's RTP, for an SDP that gave none (no
-    /// `sprop-*`, or MJPEG): `first` and the packets after it go to the depacketiser until
-    /// it knows the size, for at most min(phase timeout, [`SIZE_WAIT`]) and [`SIZE_BYTES`]
-    /// (and never past the prober's deadline, [`Conn::set_deadline`]).
-    /// `None` when it cannot tell: the stream still played. A broken byte stream (not a
-    /// timeout) leaves the connection unusable.
-    fn size_from_rtp(
-        &mut self,
-        media: &Media,
-        first: &[u8],
-        udp: Option<&UdpSocket>,
-    ) -> Option<(u32, u32)> {
-        let mut finder = SizeFinder::new(VideoFormat::of(media)?, SIZE_BYTES);
-        let deadline = self.wait_end(self.t.phase.min(SIZE_WAIT));
-        // UDP datagrams up to the largest an RTP packet can be: a truncated one could cut
-        // an SPS short.
-        let mut datagram = if udp.is_some() {
-            vec![0u8; 65536]
-        } else {
-            Vec::new()
-        };
-        let mut progress = finder.push(first);
-        while progress == Progress::More {
-            progress = match udp {
-                None => match self.next_until("RTP", deadline) {
-                    Ok(Frame::Interleaved { channel, payload }) if channel == self.rtp_channel => {
-                        finder.push(&payload)
-                    }
-                    Ok(_) => continue, // another track, RTCP, a stray answer
-                    Err(ProbeError::Timeout { .. }) => return None,
-                    Err(_) => {
-                        self.reusable = false;
-                        return None;
-                    }
-                },
-                Some(sock) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() || sock.set_read_timeout(Some(left)).is_err() {
-                        return None;
-                    }
-                    match sock.recv_from(&mut datagram) {
-                        Ok((n, _)) => finder.push(&datagram[..n]),
-                        Err(_) => return None,
-                    }
-                }
-            };
-        }
-        match progress {
-            Progress::Size(w, h) => Some((w, h)),
-            _ => None,
-        }
-    }
-
     /// Best effort with a short timeout; without an answer the connection is not reused
     /// (`exchange` marks it). Some servers (ipycam) close the connection after answering:
     /// a short read after the answer notices it, so no request is wasted on a dead socket.
@@ -687,6 +625,9 @@ mod tests {
         assert_eq!(interleaved("RTP/AVP;unicast;client_port=5000-5001"), None);
     }
 }
+
+#[path = "conn_size.rs"]
+mod size;
 
 #[cfg(test)]
 #[path = "conn_tests.rs"]
