@@ -2,7 +2,8 @@
 """Builds fuzz/corpus/<target>/seed-* from the lab's captured traffic and the unit-test
 fixtures (re-runnable: seed files are rewritten, files libFuzzer added are kept).
 
-Sources: src/discovery/{onvif,rtsp,wsd}/testdata (captured from the lab's real peers), the
+Sources: src/discovery/{onvif,rtsp,wsd}/testdata (captured from the lab's real peers, and
+RTP of gst-rtsp-server streams without sprop-* for the depacketiser), the
 ARP table and ARP reply fixtures of src/discovery/{arp,arping}.rs, the config and paths-file
 examples of the README and tests. Usage: python3 fuzz/seeds.py (from anywhere)."""
 import base64, glob, os, re
@@ -51,6 +52,16 @@ for p in rtsp:
     name = base(p)
     if not name.endswith("_auth_request"):
         put("rtsp_response", name, raw)
+    if name.startswith("inband_gst_") and name.endswith("_interleaved"):
+        # RTP carrying the only SPS (or an RTP/JPEG header): the depacketiser's input, after
+        # the selector byte of fuzz_targets/depack.rs (format; 0 in bits 2-7: 1 MiB budget).
+        sel = 3 if "mjpeg" in name else 1 if "h265" in name else 0
+        put("depack", name, bytes([sel]) + raw)
+        if sel == 1:
+            put("depack", name + "_read_as_donl", bytes([2]) + raw)
+        if "gop" in name:
+            put("depack", name + "_small_budget", bytes([sel | 0x40]) + raw)
+            continue  # a GOP of slices adds nothing to the sps corpus
     if "interleaved" in name:
         # $ ch len16 payload: each RTP packet (payload type) and its NAL units (SPS)
         i = 0
@@ -58,7 +69,7 @@ for p in rtsp:
             n = int.from_bytes(raw[i + 2 : i + 4], "big")
             pkt = raw[i + 4 : i + 4 + n]
             put("sps", f"{name}_rtp{i}", pkt)
-            if len(pkt) > 12 and pkt[12] & 0x1F == 7:
+            if len(pkt) > 12 and (pkt[12] & 0x1F == 7 or (pkt[12] >> 1) & 0x3F == 33):
                 put("sps", f"{name}_nal{i}", pkt[12:])
             i += 4 + n
     head, sep, body = raw.partition(b"\r\n\r\n")

@@ -21,7 +21,8 @@ def save(name, data):
 
 class Conn:
     def __init__(self, ip, port):
-        assert ip.startswith("10.77.0."), ip
+        # The lab's servers, or capture_rtp.py's own gst-rtsp-server on loopback.
+        assert ip.startswith("10.77.0.") or ip == "127.0.0.1", ip
         self.s = socket.create_connection((ip, port), timeout=5)
         self.buf = b""
         self.cseq = 0
@@ -61,22 +62,22 @@ class Conn:
         req = self.send(method, url, headers)
         return req, self.response()
 
-    def frames(self, count):
-        """The next `count` complete interleaved frames ($ ch len16 payload)."""
-        deadline = time.time() + 5
-        out = b""
-        while count > 0:
+    def frame(self, deadline):
+        """The next complete interleaved frame ($ ch len16 payload), by `deadline`."""
+        while True:
             if len(self.buf) >= 4 and self.buf[0:1] == b"$":
                 n = 4 + int.from_bytes(self.buf[2:4], "big")
                 if len(self.buf) >= n:
-                    out += self.buf[:n]
-                    self.buf = self.buf[n:]
-                    count -= 1
-                    continue
+                    frame, self.buf = self.buf[:n], self.buf[n:]
+                    return frame
             elif self.buf and self.buf[0:1] != b"$":
                 raise ValueError(f"not interleaved: {self.buf[:40]!r}")
             self._fill(deadline)
-        return out
+
+    def frames(self, count):
+        """The next `count` complete interleaved frames."""
+        deadline = time.time() + 5
+        return b"".join(self.frame(deadline) for _ in range(count))
 
 
 def header(raw, name):

@@ -6,7 +6,8 @@
 use crate::support::lab::{lab, with_creds, Lab};
 use serde_json::Value;
 
-fn probe(lab: &Lab, url: &str, creds: &str) -> (bool, Value) {
+/// `camera-detector probe url` in the detector namespace: (exit success, its JSON).
+pub(crate) fn probe(lab: &Lab, url: &str, creds: &str) -> (bool, Value) {
     let out = lab
         .detector()
         .arg("probe")

@@ -27,6 +27,7 @@ mod lab_service;
 mod lab_world;
 mod lab_world_flood;
 mod lab_world_hostile;
+mod lab_world_size;
 mod lab_world_soak;
 mod lab_wsd;
 mod lab_zoo;

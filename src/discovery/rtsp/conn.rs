@@ -213,8 +213,9 @@ impl Conn {
     }
 
     /// SETUP of every track (TCP-interleaved first, UDP when the server answers 461), PLAY,
-    /// the first RTP packet of the video track, TEARDOWN. The connection stays usable for
-    /// more requests when TEARDOWN was answered (see [`Conn::is_reusable`]).
+    /// the first RTP packet of the video track (and, when the SDP gave no picture size,
+    /// more of them until the size is known: see `size_from_rtp`), TEARDOWN. The connection
+    /// stays usable for more requests when TEARDOWN was answered (see [`Conn::is_reusable`]).
     ///
     /// # Errors
     /// See [`ProbeError`]; `Timeout` in phase `RTP` when no RTP arrived.
@@ -267,10 +268,11 @@ impl Conn {
             &aggregate,
             &[("Session", &session), ("Range", "npt=0.000-")],
         )?;
-        match &udp {
+        let first = match &udp {
             None => self.first_interleaved_rtp()?,
             Some(sock) => self.first_udp_rtp(sock)?,
-        }
+        };
+        let size = size.or_else(|| self.size_from_rtp(media, &first, udp.as_ref()));
         self.teardown(&aggregate, &session);
         Ok(Playable {
             url: url.clone(),
@@ -450,7 +452,11 @@ impl Conn {
 
     /// The next frame, reading with the phase timeout.
     fn next(&mut self, phase: &'static str) -> Result<Frame, ProbeError> {
-        let deadline = self.wait_end(self.t.phase);
+        self.next_until(phase, self.wait_end(self.t.phase))
+    }
+
+    /// The next frame, read by `deadline` (else `Timeout`; what arrived is kept).
+    fn next_until(&mut self, phase: &'static str, deadline: Instant) -> Result<Frame, ProbeError> {
         let wait = deadline.saturating_duration_since(Instant::now());
         let mut chunk = [0u8; 8192];
         loop {
@@ -517,7 +523,7 @@ impl Conn {
         Ok((Transport::Udp, Some(rtp)))
     }
 
-    fn first_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
+    fn first_interleaved_rtp(&mut self) -> Result<Vec<u8>, ProbeError> {
         let wait = self.rtp_wait.unwrap_or(self.t.phase);
         let waited = self
             .wait_end(wait)
@@ -531,19 +537,19 @@ impl Conn {
         })
     }
 
-    fn read_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
+    fn read_interleaved_rtp(&mut self) -> Result<Vec<u8>, ProbeError> {
         let deadline = self.wait_end(self.t.phase);
         while Instant::now() < deadline {
             if let Frame::Interleaved { channel, payload } = self.next("RTP")? {
                 if channel == self.rtp_channel && rtp_payload_type(&payload).is_some() {
-                    return Ok(());
+                    return Ok(payload);
                 }
             }
         }
         Err(self.timeout("RTP", self.t.phase))
     }
 
-    fn first_udp_rtp(&mut self, sock: &UdpSocket) -> Result<(), ProbeError> {
+    fn first_udp_rtp(&mut self, sock: &UdpSocket) -> Result<Vec<u8>, ProbeError> {
         let deadline = self.wait_end(self.rtp_wait.unwrap_or(self.t.phase));
         let waited = deadline.saturating_duration_since(Instant::now());
         let mut pkt = [0u8; 2048];
@@ -554,7 +560,7 @@ impl Conn {
             }
             let _ = sock.set_read_timeout(Some(left));
             match sock.recv_from(&mut pkt) {
-                Ok((n, _)) if rtp_payload_type(&pkt[..n]).is_some() => return Ok(()),
+                Ok((n, _)) if rtp_payload_type(&pkt[..n]).is_some() => return Ok(pkt[..n].to_vec()),
                 Ok(_) => continue,
                 Err(_) => return Err(self.timeout("RTP", waited)),
             }
@@ -619,3 +625,10 @@ mod tests {
         assert_eq!(interleaved("RTP/AVP;unicast;client_port=5000-5001"), None);
     }
 }
+
+#[path = "conn_size.rs"]
+mod size;
+
+#[cfg(test)]
+#[path = "conn_tests.rs"]
+mod replay_tests;

@@ -8,9 +8,12 @@
 //!   with or without qop) `Authorization` values;
 //! - [`sdp`]: DESCRIBE bodies, codecs, SPS, control URLs;
 //! - [`sps`]: H.264/H.265 SPS → picture size, without a decoder;
+//! - [`depack`]: the picture size from a video track's RTP when the SDP has none (in-band
+//!   SPS through STAP-A/AP and FU-A/FU, the RTP/JPEG header), within a byte budget;
 //! - [`rtp_payload_type`]: recognising RTP among interleaved frames;
 //! - [`session`]: the result and error types and `probe`, which plays one URL until the
-//!   first RTP packet, over [`conn`]: one reusable connection driven phase by phase;
+//!   first RTP packet (and on to the size, when the SDP has none), over [`conn`]: one
+//!   reusable connection driven phase by phase;
 //! - [`paths`]: the vendor-tagged path dictionary, vendor hints, sub-stream derivation and
 //!   the user's paths file (pure);
 //! - [`prober`]: the per-host strategy (known URLs, decoy, dictionary, sub stream,
@@ -19,9 +22,11 @@
 //! Every parser was checked against exchanges captured from the lab's real servers
 //! (gst-rtsp-server with Digest, Basic and none, ipycam's native server, npm
 //! rtsp-streaming-server); the raw bytes are in `testdata/` (`vendor_impl_operation.txt`,
-//! recaptured by `scripts/lab/capture_rtsp.py`).
+//! recaptured by `scripts/lab/capture_rtsp.py`; the in-band-only RTP of `inband_gst_*` by
+//! `scripts/lab/capture_rtp.py`).
 pub mod auth;
 pub mod conn;
+pub mod depack;
 pub mod paths;
 pub mod prober;
 pub mod response;
@@ -31,6 +36,7 @@ pub mod sps;
 pub mod throttle;
 
 pub use auth::{authorization, parse_challenges, pick, Algorithm, Challenge, Qop};
+pub use depack::{Progress, SizeFinder, VideoFormat};
 pub use response::{next_frame, request, Frame, Response, RtspError, MAX_HEADER_BYTES};
 pub use sdp::{control_url, parse_sdp, Codec, Media, RtpMap, Sdp, SdpError, MAX_MEDIA};
 pub use sps::{h264_sps_resolution, h265_sps_resolution};
@@ -139,6 +145,54 @@ pub(crate) mod fixtures {
         (
             "hikvision_ipycam_setup_tcp.txt",
             include_bytes!("testdata/hikvision_ipycam_setup_tcp.txt"),
+        ),
+        (
+            "inband_gst_h264_describe.txt",
+            include_bytes!("testdata/inband_gst_h264_describe.txt"),
+        ),
+        (
+            "inband_gst_h264_fua_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h264_fua_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h264_gop_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h264_gop_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h264_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h264_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h264_stap_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h264_stap_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h265_ap_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h265_ap_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h265_describe.txt",
+            include_bytes!("testdata/inband_gst_h265_describe.txt"),
+        ),
+        (
+            "inband_gst_h265_fu_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h265_fu_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h265_gop_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h265_gop_interleaved.txt"),
+        ),
+        (
+            "inband_gst_h265_interleaved.txt",
+            include_bytes!("testdata/inband_gst_h265_interleaved.txt"),
+        ),
+        (
+            "inband_gst_mjpeg_describe.txt",
+            include_bytes!("testdata/inband_gst_mjpeg_describe.txt"),
+        ),
+        (
+            "inband_gst_mjpeg_interleaved.txt",
+            include_bytes!("testdata/inband_gst_mjpeg_interleaved.txt"),
         ),
         (
             "reolink_gst_describe.txt",

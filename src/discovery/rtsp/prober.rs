@@ -753,6 +753,6 @@ fn path_of(url: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod fake;
+pub(super) mod fake;
 #[cfg(test)]
 mod tests;

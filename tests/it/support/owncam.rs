@@ -1,9 +1,10 @@
 //! A camera one test owns and may mutate: an [`OwnHost`] on the lab bridge with a Reolink
 //! OUI MAC (`ec:71:db:7e:57:NN`, so the vendor hint works) running the lab's
 //! gst-rtsp-cam.py (gst-rtsp-server: Digest auth, H.264 main 640x360 and sub 320x180 on the
-//! Reolink paths) exactly as scripts/lab/lab-up.sh runs its cameras. The test can move it
-//! to a new address (same MAC), stop and start its RTSP server; dropping it kills its
-//! processes and deletes its namespace, also when the test panicked.
+//! Reolink paths) exactly as scripts/lab/lab-up.sh runs its cameras, or other mounts of the
+//! same server ([`OwnCamera::start_with`]: e.g. parameter sets only in-band, MJPEG, UDP
+//! only). The test can move it to a new address (same MAC), stop and start its RTSP server;
+//! dropping it kills its processes and deletes its namespace, also when the test panicked.
 //!
 //! Lab tests that assert the lab's exact inventory (a scan that must find exactly the six
 //! lab cameras) would see an owned camera: such tests and the tests that own lab hosts
@@ -22,6 +23,11 @@ pub const MAC_PREFIX: [u8; 5] = [0xec, 0x71, 0xdb, 0x7e, 0x57];
 pub const RTSP_PORT: u16 = 554;
 pub const MAIN_PATH: &str = "/h264Preview_01_main";
 pub const SUB_PATH: &str = "/h264Preview_01_sub";
+/// What [`OwnCamera::start`] serves (gst-rtsp-cam.py `--mount` specs).
+pub const REOLINK_MOUNTS: [&str; 2] = [
+    "/h264Preview_01_main:h264:640x360:10",
+    "/h264Preview_01_sub:h264:320x180:5",
+];
 pub const USER: &str = "admin";
 /// No `,` or `:` (CAMERA_CREDENTIALS syntax); a `!` to exercise percent-encoding.
 pub const PASSWORD: &str = "owncam!T3st";
@@ -30,6 +36,7 @@ pub const START_WITHIN: Duration = Duration::from_secs(20);
 
 pub struct OwnCamera {
     rtsp: Option<Child>,
+    mounts: Vec<String>,
     logs: tempfile::TempDir,
     starts: u32,
     /// Dropped after [`OwnCamera`]'s `drop` has stopped the RTSP server.
@@ -40,8 +47,15 @@ impl OwnCamera {
     /// A running camera (RTSP accepting on [`RTSP_PORT`] within [`START_WITHIN`]).
     /// `tag` (1–3 of `[a-z0-9]`) goes into the namespace name.
     pub fn start(lab: &Lab, tag: &str) -> OwnCamera {
+        Self::start_with(lab, tag, &REOLINK_MOUNTS)
+    }
+
+    /// As [`OwnCamera::start`], serving `mounts` (gst-rtsp-cam.py `--mount` specs:
+    /// `path:codec:WxH:fps[:flags]`) with the same port and credentials.
+    pub fn start_with(lab: &Lab, tag: &str, mounts: &[&str]) -> OwnCamera {
         let mut cam = OwnCamera {
             rtsp: None,
+            mounts: mounts.iter().map(|m| m.to_string()).collect(),
             logs: tempfile::tempdir().expect("temp dir"),
             starts: 0,
             host: OwnHost::create(lab, tag, MAC_PREFIX),
@@ -70,11 +84,16 @@ impl OwnCamera {
 
     /// `rtsp://<ip>:554/h264Preview_01_main`, without credentials (see `lab::with_creds`).
     pub fn main_url(&self) -> String {
-        format!("rtsp://{}:{RTSP_PORT}{MAIN_PATH}", self.ip())
+        self.url(MAIN_PATH)
     }
 
     pub fn sub_url(&self) -> String {
-        format!("rtsp://{}:{RTSP_PORT}{SUB_PATH}", self.ip())
+        self.url(SUB_PATH)
+    }
+
+    /// `rtsp://<ip>:554<path>`, without credentials.
+    pub fn url(&self, path: &str) -> String {
+        format!("rtsp://{}:{RTSP_PORT}{path}", self.ip())
     }
 
     /// (user, password) for RTSP Digest.
@@ -122,14 +141,15 @@ impl OwnCamera {
             .open(&log_path)
             .expect("camera log");
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/lab/gst-rtsp-cam.py");
-        let child = self
-            .host
-            .command("/usr/bin/python3")
+        let mut command = self.host.command("/usr/bin/python3");
+        command
             .arg(script)
             .args(["--port", &RTSP_PORT.to_string(), "--auth", "digest"])
-            .args(["--user", USER, "--password", PASSWORD])
-            .args(["--mount", &format!("{MAIN_PATH}:h264:640x360:10")])
-            .args(["--mount", &format!("{SUB_PATH}:h264:320x180:5")])
+            .args(["--user", USER, "--password", PASSWORD]);
+        for m in &self.mounts {
+            command.args(["--mount", m]);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log fd"))
             .stderr(log)

@@ -1,9 +1,10 @@
-//! A scripted RTSP server on 127.0.0.1 for the prober's unit tests: a configurable path
-//! lookup/auth order (like gst-rtsp-server or the npm server), Basic auth, a server that
-//! accepts any path, or an HTTP server on the RTSP port. It logs every request it gets.
+//! A scripted RTSP server on 127.0.0.1 for the prober's and the connection's unit tests: a
+//! configurable path lookup/auth order (like gst-rtsp-server or the npm server), Basic auth,
+//! a server that accepts any path, or an HTTP server on the RTSP port; or a replay of a
+//! captured SDP and RTP, over TCP-interleaved or UDP. It logs every request it gets.
 use base64::Engine as _;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,6 +31,14 @@ pub struct FakeCam {
     pub server: Option<&'static str>,
     /// Basic realm (default `fake`).
     pub realm: Option<&'static str>,
+    /// A captured DESCRIBE answer whose SDP is served instead of the built-in one.
+    pub describe: Option<&'static [u8]>,
+    /// Captured interleaved frames (`$` channel len16 packet) sent after the PLAY answer
+    /// (over TCP in odd-sized writes, or the channel-0 packets over UDP) instead of one
+    /// empty RTP packet.
+    pub rtp: Option<&'static [u8]>,
+    /// A TCP-interleaved SETUP gets 461; RTP goes over UDP to the client's port.
+    pub udp_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +99,7 @@ impl FakeCam {
         let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
         let mut buf = Vec::new();
         let mut chunk = [0u8; 4096];
+        let mut udp_to = None;
         loop {
             let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
                 match s.read(&mut chunk) {
@@ -126,21 +136,49 @@ impl FakeCam {
             });
             let authorized = self.basic.map_or(true, |(u, p)| auth == Some(basic(u, p)));
             let exists = self.accept_any || self.paths.contains(&path.as_str());
+            let transport = header("Transport").unwrap_or_default();
+            let replayed = self.describe.map(|d| {
+                let body = d
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(d, |i| &d[i + 4..]);
+                String::from_utf8_lossy(body).to_string()
+            });
+            let udp_setup;
             let (status, extra, body) = match method.as_str() {
+                "DESCRIBE" if replayed.is_some() && authorized && exists => (
+                    200,
+                    "Content-Type: application/sdp\r\n",
+                    replayed.as_deref().unwrap_or_default(),
+                ),
                 "DESCRIBE" => {
+                    // The SPS in the SDP (lab cam1's sub stream, 320x180): the probe needs
+                    // no in-band one (the one RTP packet sent carries none).
                     let sdp = if self.own_sdp.contains(&path.as_str()) {
                         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n\
                          m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
-                         a=fmtp:96 packetization-mode=1\r\na=control:*\r\n"
+                         a=fmtp:96 packetization-mode=1;sprop-parameter-sets=\
+                         Z0LADNoFBn58BagwMDUoAAADAAgAAAMAVHihVQ==,aM48gA==\r\na=control:*\r\n"
                     } else {
                         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n\
-                         m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:*\r\n"
+                         m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
+                         a=fmtp:96 sprop-parameter-sets=\
+                         Z0LADNoFBn58BagwMDUoAAADAAgAAAMAVHihVQ==,aM48gA==\r\na=control:*\r\n"
                     };
                     match (exists, authorized, self.auth_first) {
                         (_, false, true) | (true, false, false) => (401, "", ""),
                         (false, _, _) => (404, "", ""),
                         (true, true, _) => (200, "Content-Type: application/sdp\r\n", sdp),
                     }
+                }
+                "SETUP" if authorized && self.udp_only && transport.contains("TCP") => (461, "", ""),
+                "SETUP" if authorized && !transport.contains("TCP") => {
+                    udp_to = transport
+                        .split(';')
+                        .find_map(|p| p.strip_prefix("client_port="))
+                        .and_then(|p| p.split('-').next()?.parse::<u16>().ok());
+                    udp_setup = format!("Session: 4242;timeout=60\r\nTransport: {transport};server_port=9-10\r\n");
+                    (200, udp_setup.as_str(), "")
                 }
                 "SETUP" if authorized => (
                     200,
@@ -178,8 +216,32 @@ impl FakeCam {
             if method == "PLAY" && status == 200 && !self.no_rtp && streams {
                 let mut rtp = vec![b'$', 0, 0, 12, 0x80, 96];
                 rtp.extend_from_slice(&[0; 10]);
-                let _ = s.write_all(&rtp);
+                let frames = self.rtp.unwrap_or(&rtp);
+                match udp_to {
+                    None => {
+                        // Odd-sized writes: frames arrive split across reads.
+                        if frames.chunks(777).any(|piece| s.write_all(piece).is_err()) {
+                            return;
+                        }
+                    }
+                    Some(port) => send_udp(frames, port),
+                }
             }
         }
+    }
+}
+
+/// The channel-0 packets of interleaved `frames`, as datagrams to 127.0.0.1:`port`.
+fn send_udp(frames: &[u8], port: u16) {
+    let Ok(sock) = UdpSocket::bind("127.0.0.1:0") else {
+        return;
+    };
+    let mut at = 0;
+    while let Some(head) = frames.get(at..at + 4) {
+        let end = at + 4 + usize::from(u16::from_be_bytes([head[2], head[3]]));
+        if let (0, Some(pkt)) = (head[1], frames.get(at + 4..end)) {
+            let _ = sock.send_to(pkt, ("127.0.0.1", port));
+        }
+        at = end;
     }
 }
