@@ -19,10 +19,10 @@ use serde_json::Value;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Mean RTSP requests per zoo camera in one pass (the report's `stats.rtsp_requests` over the
-/// zoo's camera count). A generous start (a 39-camera pass may spend 1560): the farm of issue
-/// 15 needed 14 per camera and the lab needs ~14; the main session tightens it once the
-/// data-driven dictionary and the patient prober are in.
-const MEAN_RTSP_REQUESTS_BUDGET: f64 = 40.0;
+/// zoo's camera count). Measured 22.8–23.8 with the data-driven dictionary and the patient
+/// prober (credentials in a shuffled order, so failed logins vary); the budget leaves room
+/// for the order, not for a regression (the issue-12 baseline spent 16.8 to find 14 of 39).
+const MEAN_RTSP_REQUESTS_BUDGET: f64 = 30.0;
 
 fn seed() -> u64 {
     std::env::var("ZOO_CRED_SEED")

@@ -160,6 +160,7 @@ pub fn probe_host(
         spent: 0,
         tried: HashSet::new(),
         speculative: false,
+        unplayed: HashSet::new(),
         decoy: None,
         found_alike: false,
         brand: hints.brand,
@@ -217,6 +218,8 @@ struct Prober<'a> {
     tried: HashSet<String>,
     /// PLAYs from now on wait [`SPECULATIVE_RTP_WAIT`].
     speculative: bool,
+    /// Paths DESCRIBEd that answered like the decoy and were not played.
+    unplayed: HashSet<String>,
     /// The decoy's DESCRIBE answer, on a server that accepts any path.
     decoy: Option<Described>,
     /// The main stream found answered its DESCRIBE like the decoy (the server's default
@@ -345,6 +348,7 @@ impl Prober<'_> {
             let same = same_answer(&d, decoy);
             if same && (played_alike || role == &Role::Sub) {
                 self.note(path, "answered like the decoy");
+                self.unplayed.insert(path.clone());
                 if role != &Role::Sub {
                     alike.push(path.clone());
                 }
@@ -445,7 +449,10 @@ impl Prober<'_> {
                 .map(|p| p.path.to_string()),
         );
         let mut seen = HashSet::new();
-        cands.retain(|c| !self.tried.contains(c) && seen.insert(c.clone()));
+        // Paths DESCRIBEd but not played (answered like the decoy) are still candidates.
+        cands.retain(|c| {
+            (!self.tried.contains(c) || self.unplayed.contains(c)) && seen.insert(c.clone())
+        });
         // Where the stream found is the server's default one (answered like the decoy), an
         // answer like the decoy's is that stream again: not worth a PLAY.
         let skip_alike = self.report.accepts_any_path && self.found_alike;
@@ -506,6 +513,7 @@ impl Prober<'_> {
     /// SETUP/PLAY/first RTP of a DESCRIBEd path (see the module doc for the waits);
     /// `before`: the request count before its DESCRIBE.
     fn play_described(&mut self, path: &str, d: &Described, before: u32) -> Step {
+        self.unplayed.remove(path);
         let wait = if self.speculative {
             SPECULATIVE_RTP_WAIT.min(self.t.phase)
         } else {
