@@ -170,10 +170,19 @@ mod tests {
             err(&[("FRIGATE_GO2RTC", "sometimes")]),
             "FRIGATE_GO2RTC: \"sometimes\" is not a boolean (use true/false, 1/0, yes/no or on/off)"
         );
-        assert_eq!(f(&[("FRIGATE_DETECT_MIN_SIDE", "240")]).detect_min_side, 240);
+        assert_eq!(
+            f(&[("FRIGATE_DETECT_MIN_SIDE", "240")]).detect_min_side,
+            240
+        );
         let c = load(&[("FRIGATE_DETECT_MIN_SIDE", "0")]).expect("clamped");
         assert_eq!(c.frigate.detect_min_side, 1);
-        assert!(c.notes.iter().any(|n| n == "FRIGATE_DETECT_MIN_SIDE=0 clamped to 1"), "{:?}", c.notes);
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n == "FRIGATE_DETECT_MIN_SIDE=0 clamped to 1"),
+            "{:?}",
+            c.notes
+        );
         assert!(err(&[("FRIGATE_DETECT_MIN_SIDE", "big")]).starts_with("FRIGATE_DETECT_MIN_SIDE: "));
     }
 

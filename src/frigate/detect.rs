@@ -38,8 +38,7 @@ fn probed(s: &StreamInfo) -> Option<(u32, u32)> {
 pub fn choose(rec: &CameraRecord, min_side: u32) -> Detect<'_> {
     let main = rec.main.as_ref();
     let sub = rec.sub.as_ref().filter(|s| {
-        main.is_some_and(|m| m.url != s.url)
-            && probed(s).is_some_and(|(w, h)| w.min(h) >= min_side)
+        main.is_some_and(|m| m.url != s.url) && probed(s).is_some_and(|(w, h)| w.min(h) >= min_side)
     });
     let detect = sub.or(main);
     Detect {

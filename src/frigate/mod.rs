@@ -129,7 +129,11 @@ pub fn render_json(
 
 /// The cameras [`render_yaml`] leaves out, each with its reason (for one WARN each).
 #[must_use]
-pub fn left_out(cams: &[CameraRecord], creds: &[Credential], opts: &FrigateOptions) -> Vec<LeftOut> {
+pub fn left_out(
+    cams: &[CameraRecord],
+    creds: &[Credential],
+    opts: &FrigateOptions,
+) -> Vec<LeftOut> {
     let mode = if opts.password_env {
         Passwords::Placeholder
     } else {
@@ -374,8 +378,13 @@ fn camera(c: &Planned<'_>) -> Node {
     block(sections)
 }
 
-
+#[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
+mod parser_model;
 #[cfg(test)]
 mod python_tests;
+#[cfg(test)]
+mod stable_tests;
 #[cfg(test)]
 mod tests;

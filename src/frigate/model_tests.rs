@@ -20,17 +20,28 @@ fn two_format_passes_need_four_braces_for_one() {
     let e = direct(&format!("rtsp://admin:p@ss{{{{w}}}}:rd@{HOST}")).unwrap_err();
     assert_eq!(e, "KeyError: 'w'");
     // A lone brace is a ValueError (safe mode).
-    assert!(direct("rtsp://admin:a{b@h/x").unwrap_err().starts_with("ValueError"));
-    assert!(direct("rtsp://admin:a}b@h/x").unwrap_err().starts_with("ValueError"));
-    assert!(py_format("{}", NO_ENV).unwrap_err().starts_with("IndexError"));
-    assert!(py_format("{0}", NO_ENV).unwrap_err().starts_with("IndexError"));
+    assert!(direct("rtsp://admin:a{b@h/x")
+        .unwrap_err()
+        .starts_with("ValueError"));
+    assert!(direct("rtsp://admin:a}b@h/x")
+        .unwrap_err()
+        .starts_with("ValueError"));
+    assert!(py_format("{}", NO_ENV)
+        .unwrap_err()
+        .starts_with("IndexError"));
+    assert!(py_format("{0}", NO_ENV)
+        .unwrap_err()
+        .starts_with("IndexError"));
 }
 
 #[test]
 fn a_placeholder_is_substituted_and_its_value_formatted_again() {
     let env = [("FRIGATE_RTSP_PASSWORD", "s3cret")];
     assert_eq!(
-        direct_input(&format!("rtsp://admin:{{FRIGATE_RTSP_PASSWORD}}@{HOST}"), &env),
+        direct_input(
+            &format!("rtsp://admin:{{FRIGATE_RTSP_PASSWORD}}@{HOST}"),
+            &env
+        ),
         got("admin", "s3cret", HOST)
     );
     // The value goes through the second pass: a brace in it must be doubled.
@@ -62,7 +73,11 @@ fn the_password_is_reencoded_once_and_everywhere() {
     // The password text elsewhere in the URL is rewritten too: `&` breaks the query.
     assert_eq!(
         direct(&format!("rtsp://admin:&@{HOST}")),
-        got("admin", "&", "10.77.0.10:554/cam/realmonitor?channel=1%26subtype=0")
+        got(
+            "admin",
+            "&",
+            "10.77.0.10:554/cam/realmonitor?channel=1%26subtype=0"
+        )
     );
     // Up to the last `@`: an `@` in the path swallows the path into the password.
     let r = direct("rtsp://admin:pw@10.0.0.5/a@b").expect("no format error");

@@ -65,15 +65,28 @@ mod tests {
 
     #[test]
     fn ids_discovery_makes_are_their_own_names() {
-        for id in ["aabbccddeeff", "unknown-10-77-0-30", "unknown-ep-0011223344556677"] {
+        for id in [
+            "aabbccddeeff",
+            "unknown-10-77-0-30",
+            "unknown-ep-0011223344556677",
+        ] {
             assert_eq!(camera_name(id), id);
         }
     }
 
     #[test]
     fn other_ids_are_sanitized_and_hashed_so_they_stay_distinct() {
-        let ids = ["cam.1", "cam_1", "cam:1", "cam 1", "", "é", "cam_1_sub", "x_".repeat(40).as_str()]
-            .map(str::to_owned);
+        let ids = [
+            "cam.1",
+            "cam_1",
+            "cam:1",
+            "cam 1",
+            "",
+            "é",
+            "cam_1_sub",
+            "x_".repeat(40).as_str(),
+        ]
+        .map(str::to_owned);
         let names: Vec<String> = ids.iter().map(|i| camera_name(i)).collect();
         for n in &names {
             assert!(frigate_valid(n), "{n}");

@@ -173,9 +173,10 @@ fn camera<'a>(
         ));
         planned.live.push((LIVE_MAIN, planned.name.clone()));
         if let Some(s) = sub {
-            planned
-                .streams
-                .push((sub_name.clone(), url::go2rtc_url(&s.url, login, s.udp_only)?));
+            planned.streams.push((
+                sub_name.clone(),
+                url::go2rtc_url(&s.url, login, s.udp_only)?,
+            ));
             planned.live.push((LIVE_SUB, sub_name.clone()));
         }
         planned.inputs.push(Input {

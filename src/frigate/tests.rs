@@ -237,9 +237,15 @@ fn a_small_sub_stream_is_streamed_but_detection_runs_on_the_main() {
     let got = render_yaml(&[cam.clone()], &creds(), &go2rtc_opts());
     assert!(got.contains("aabbccddeeff_sub: \"rtsp://"), "{got}");
     assert!(got.contains("\"Sub Stream\": aabbccddeeff_sub"), "{got}");
-    assert!(got.contains("/aabbccddeeff\", input_args: preset-rtsp-restream, roles: [detect, record]}"), "{got}");
+    assert!(
+        got.contains("/aabbccddeeff\", input_args: preset-rtsp-restream, roles: [detect, record]}"),
+        "{got}"
+    );
     assert!(!got.contains("8554/aabbccddeeff_sub"), "{got}");
-    assert!(got.contains("detect: {enabled: true, width: 1280, height: 720,"), "{got}");
+    assert!(
+        got.contains("detect: {enabled: true, width: 1280, height: 720,"),
+        "{got}"
+    );
     let direct = render_yaml(&[cam], &creds(), &opts());
     assert_eq!(direct.matches("{path: ").count(), 1, "{direct}");
     assert!(!direct.contains("subtype=1"), "{direct}");
@@ -321,14 +327,29 @@ fn password_env_shields_passwords_that_need_encoding_and_numbers_the_others() {
     second.username = Some("admin".to_owned());
     second.credential_index = Some(2);
     let got = render_yaml(&[amcrest(), second.clone()], &creds, &o);
-    assert!(got.contains("\"rtsp://%61dmin:{FRIGATE_RTSP_PASSWORD}@10.77.0.10:554/"), "{got}");
-    assert!(got.contains("\"rtsp://admin:{FRIGATE_RTSP_PASSWORD_3}@10.77.0.104:554/"), "{got}");
+    assert!(
+        got.contains("\"rtsp://%61dmin:{FRIGATE_RTSP_PASSWORD}@10.77.0.10:554/"),
+        "{got}"
+    );
+    assert!(
+        got.contains("\"rtsp://admin:{FRIGATE_RTSP_PASSWORD_3}@10.77.0.104:554/"),
+        "{got}"
+    );
     let got = render_yaml(&[second], &creds, &FrigateOptions { go2rtc: true, ..o });
-    assert!(got.contains("\"rtsp://admin:{FRIGATE_RTSP_PASSWORD_3}@10.77.0.104:554/"), "{got}");
+    assert!(
+        got.contains("\"rtsp://admin:{FRIGATE_RTSP_PASSWORD_3}@10.77.0.104:554/"),
+        "{got}"
+    );
     assert_eq!(plan::password_var(&creds, 0), None);
-    assert_eq!(plan::password_var(&creds, 1).as_deref(), Some("FRIGATE_RTSP_PASSWORD"));
+    assert_eq!(
+        plan::password_var(&creds, 1).as_deref(),
+        Some("FRIGATE_RTSP_PASSWORD")
+    );
     creds.push(creds[1].clone());
-    assert_eq!(plan::password_var(&creds, 3).as_deref(), Some("FRIGATE_RTSP_PASSWORD"));
+    assert_eq!(
+        plan::password_var(&creds, 3).as_deref(),
+        Some("FRIGATE_RTSP_PASSWORD")
+    );
 }
 
 #[test]
@@ -382,7 +403,11 @@ fn a_camera_that_cannot_be_expressed_is_left_out_with_its_reason() {
         let left = left_out(&[cam.clone(), single()], &creds, &o);
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].camera, "aabbccddeeff");
-        assert!(left[0].reason.contains("user name contains ':'"), "{}", left[0].reason);
+        assert!(
+            left[0].reason.contains("user name contains ':'"),
+            "{}",
+            left[0].reason
+        );
         assert!(!left[0].reason.contains("pw"));
     }
 }
@@ -412,7 +437,10 @@ cameras: {}
 ";
     assert_eq!(render_yaml(&[no_stream()], &creds(), &o), head);
     // go2rtc mode with no camera: an empty streams map.
-    let g = FrigateOptions { go2rtc: true, ..o.clone() };
+    let g = FrigateOptions {
+        go2rtc: true,
+        ..o.clone()
+    };
     assert!(render_yaml(&[], &creds(), &g).contains("\ngo2rtc:\n  streams: {}\ncameras: {}\n"));
 
     let env = FrigateOptions {
@@ -469,7 +497,9 @@ fn names_and_order_do_not_depend_on_the_other_cameras() {
     let block = |cams: &[CameraRecord], id: &str| -> String {
         let name = camera_name(id);
         let text = render_yaml(cams, &[], &go2rtc_opts());
-        let start = text.find(&format!("\n  {name}:\n")).expect("camera in file");
+        let start = text
+            .find(&format!("\n  {name}:\n"))
+            .expect("camera in file");
         let rest = &text[start + 1..];
         let end = rest[1..].find("\n  ").map_or(rest.len(), |i| i + 1);
         rest[..end].to_owned()
@@ -477,7 +507,10 @@ fn names_and_order_do_not_depend_on_the_other_cameras() {
     for (i, cam) in all.iter().enumerate() {
         let alone = block(std::slice::from_ref(cam), &cam.id);
         let together = block(&all, &cam.id);
-        assert_eq!(alone, together, "camera {i} changed with the others present");
+        assert_eq!(
+            alone, together,
+            "camera {i} changed with the others present"
+        );
         let mut others: Vec<CameraRecord> = all.to_vec();
         others.remove((i + 1) % all.len());
         assert_eq!(block(&others, &cam.id), alone);
@@ -529,10 +562,16 @@ fn json_is_the_same_object_with_placeholders_unless_allowed() {
     let shown = render_json(&cams, &creds(), &o, true);
     assert_eq!(
         path(&shown, "aabbccddeeff", 1),
-        format!("rtsp://admin:p@ss{{{{{{{{w}}}}}}}}:rd@{}", &AMCREST_SUB[7..])
+        format!(
+            "rtsp://admin:p@ss{{{{{{{{w}}}}}}}}:rd@{}",
+            &AMCREST_SUB[7..]
+        )
     );
     assert_eq!(shown["mqtt"]["password"], "mqttpw");
-    assert_eq!(shown["cameras"]["ec71db000004"]["ui"]["order"], 259_973_749_669_892_i64);
+    assert_eq!(
+        shown["cameras"]["ec71db000004"]["ui"]["order"],
+        259_973_749_669_892_i64
+    );
     assert_eq!(
         shown["cameras"]["aabbccddeeff"]["objects"]["filters"]["fire"]["threshold"],
         0.7
@@ -549,7 +588,10 @@ fn json_is_the_same_object_with_placeholders_unless_allowed() {
     let hidden = render_json(&cams, &creds(), &g, false);
     assert_eq!(
         hidden["go2rtc"]["streams"]["aabbccddeeff"],
-        format!("rtsp://admin:{{FRIGATE_RTSP_PASSWORD}}@{}", &AMCREST_MAIN[7..])
+        format!(
+            "rtsp://admin:{{FRIGATE_RTSP_PASSWORD}}@{}",
+            &AMCREST_MAIN[7..]
+        )
     );
     assert!(!hidden.to_string().contains("p%40ss"));
 }

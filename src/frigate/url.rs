@@ -204,7 +204,8 @@ pub fn direct_url(url: &str, login: Option<Login<'_>>) -> Result<String, Unexpre
             return Ok(candidate.clone());
         }
     }
-    let userinfo = percent_encode(l.user).len() + 1 + percent_encode(l.password).len();
+    // The shortest form tried: the percent-encoded one (quote_plus makes the same length).
+    let userinfo = shielded_user(l.user).len() + 1 + percent_encode(l.password).len();
     if userinfo > model::FFMPEG_MAX_AUTH {
         return Err(Unexpressible::TooLong);
     }

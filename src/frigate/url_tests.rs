@@ -132,10 +132,7 @@ fn what_cannot_be_expressed_is_refused_with_a_reason() {
         direct_url(&long_path, None),
         Err(Unexpressible::PathTooLong)
     );
-    assert_eq!(
-        direct_url("http://h/x", None),
-        Err(Unexpressible::NotRtsp)
-    );
+    assert_eq!(direct_url("http://h/x", None), Err(Unexpressible::NotRtsp));
     // The reasons never carry the credentials.
     let text = Unexpressible::NoEncoding.to_string();
     assert!(!text.contains("pw") && !text.contains('\n'), "{text}");

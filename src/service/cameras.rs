@@ -445,12 +445,14 @@ impl Cameras {
         }
         let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
         let left_out = frigate::left_out(&cams, &self.cfg.credentials, &self.frigate);
-        let now: Vec<(String, String)> = left_out
-            .into_iter()
-            .map(|l| (l.camera, l.reason))
-            .collect();
+        let now: Vec<(String, String)> =
+            left_out.into_iter().map(|l| (l.camera, l.reason)).collect();
         for (camera, reason) in &now {
-            if !self.frigate_warned.iter().any(|(c, r)| c == camera && r == reason) {
+            if !self
+                .frigate_warned
+                .iter()
+                .any(|(c, r)| c == camera && r == reason)
+            {
                 log::warn!("frigate: camera {camera} left out of the config: {reason}");
             }
         }
