@@ -26,6 +26,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod alloc;
+pub mod camdb;
 pub mod config;
 pub mod contract;
 pub mod discovery;

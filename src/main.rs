@@ -126,7 +126,30 @@ fn scan(args: &[&str]) -> ExitCode {
         settings.workers,
         settings.window.as_secs_f64()
     );
-    let report = engine::discover_once(&settings, &threads);
+    // Progress: each camera as soon as it is complete (a slow host does not hold it back).
+    let progress = |c: engine::Camera| {
+        let main = c.main.as_ref().map_or(String::from("-"), |m| {
+            let size = match (m.width, m.height) {
+                (Some(w), Some(h)) => format!(" {w}x{h}"),
+                _ => String::new(),
+            };
+            format!("{} ({}{size})", m.url, m.codec)
+        });
+        eprintln!(
+            "scan: {:>6.1} s  camera {} {} {}  {main}",
+            c.found_ms.unwrap_or(0) as f64 / 1000.0,
+            c.ip,
+            c.mac.as_deref().unwrap_or("-"),
+            c.vendor.as_deref().unwrap_or("-"),
+        );
+    };
+    let report = engine::discover_once_with(&settings, &threads, &progress);
+    eprintln!(
+        "scan: {} cameras, {} not cameras; {}",
+        report.cameras.len(),
+        report.rejected.len(),
+        report.phases()
+    );
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),

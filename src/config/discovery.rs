@@ -18,7 +18,7 @@ pub struct DiscoverySettings {
     pub exclude: Vec<Cidr>,
     /// SCAN_INTERFACES: interface names to use (empty = every up, non-loopback one).
     pub interfaces: Vec<String>,
-    /// RTSP_PORTS, deduplicated, in the given order.
+    /// RTSP_PORTS, deduplicated, in the given order (`+P,...` = the defaults plus these).
     pub rtsp_ports: Vec<u16>,
     /// SCAN_RATE: TCP connects started per second; 0 = automatic.
     pub scan_rate: u32,
@@ -30,12 +30,16 @@ pub struct DiscoverySettings {
     pub paths_file: Option<PathBuf>,
 }
 
-/// The RTSP ports when RTSP_PORTS is unset: RTSP_PORT (the original's single port) and 8554.
+/// The RTSP ports when RTSP_PORTS is unset (or starts with `+`): RTSP_PORT (the original's
+/// single port), then every port the camera database's brands state (see
+/// [`crate::camdb::default_ports`]: 554, 8554, 10554, 88, 2088, 5543, 7447, 80).
 fn default_ports(rtsp_port: u16) -> Vec<u16> {
     let mut v = vec![rtsp_port];
-    if rtsp_port != 8554 {
-        v.push(8554);
-    }
+    v.extend(
+        crate::camdb::default_ports()
+            .iter()
+            .filter(|p| **p != rtsp_port),
+    );
     v
 }
 
@@ -79,8 +83,12 @@ pub(super) fn discovery_settings<F: Fn(&str) -> Option<String>>(
     let rtsp_ports = match env.text("RTSP_PORTS") {
         None => default_ports(rtsp_port),
         Some(text) => {
-            let mut ports = Vec::new();
-            for item in items(&text) {
+            // A leading '+' adds to the defaults instead of replacing them.
+            let (mut ports, list) = match text.trim_start().strip_prefix('+') {
+                Some(rest) => (default_ports(rtsp_port), rest.to_owned()),
+                None => (Vec::new(), text),
+            };
+            for item in items(&list) {
                 let port = match item.parse::<u16>() {
                     Ok(p) if p > 0 => p,
                     _ => {
@@ -186,7 +194,7 @@ mod tests {
     #[test]
     fn defaults() {
         let s = d(&[]);
-        assert_eq!(s.rtsp_ports, [554, 8554]);
+        assert_eq!(s.rtsp_ports, [554, 8554, 10554, 88, 2088, 5543, 7447, 80]);
         assert!(s.networks.is_empty() && s.exclude.is_empty() && s.interfaces.is_empty());
         assert_eq!(s.scan_rate, 0);
         assert_eq!(s.scan_connect_timeout, Duration::from_millis(1500));
@@ -202,8 +210,26 @@ mod tests {
 
     #[test]
     fn rtsp_ports_follow_rtsp_port_unless_given() {
-        assert_eq!(d(&[("RTSP_PORT", "10554")]).rtsp_ports, [10554, 8554]);
-        assert_eq!(d(&[("RTSP_PORT", "8554")]).rtsp_ports, [8554]);
+        assert_eq!(
+            d(&[("RTSP_PORT", "10554")]).rtsp_ports,
+            [10554, 554, 8554, 88, 2088, 5543, 7447, 80]
+        );
+        assert_eq!(
+            d(&[("RTSP_PORT", "9000")]).rtsp_ports,
+            [9000, 554, 8554, 10554, 88, 2088, 5543, 7447, 80]
+        );
+        assert_eq!(
+            d(&[("RTSP_PORTS", "+9554, 554")]).rtsp_ports,
+            [554, 8554, 10554, 88, 2088, 5543, 7447, 80, 9554]
+        );
+        assert_eq!(
+            d(&[("RTSP_PORTS", " +")]).rtsp_ports,
+            [554, 8554, 10554, 88, 2088, 5543, 7447, 80]
+        );
+        assert_eq!(
+            err(&[("RTSP_PORTS", "+9554,x")]),
+            "RTSP_PORTS: \"x\" is not a port number (1 to 65535)"
+        );
         assert_eq!(
             d(&[("RTSP_PORTS", "8554, 554 554,,7447")]).rtsp_ports,
             [8554, 554, 7447]

@@ -212,7 +212,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MQTT_QUEUE_SIZE",         "1000",                        "messages buffered for the broker; clamped to 10..1000000"),
     ("CAMERA_CREDENTIALS_FILE", "",                            "file of user:password lines (# comments) tried after CAMERA_CREDENTIALS; passwords may hold , and :; warned about if every user can read it"),
     ("DISCOVERY_ENABLED",       "true",                        "false: no discovery at all, the service only reports its health (tests, MQTT checks)"),
-    ("RTSP_PORTS",              "554,8554",                    "ports scanned for RTSP (comma list); unset = RTSP_PORT and 8554"),
+    ("RTSP_PORTS",              "554,8554,10554,88,2088,5543,7447,80", "ports scanned for RTSP (comma list; +P,... adds to the defaults); unset = RTSP_PORT, then the ports the camera database's brands state"),
     ("SCAN_NETWORKS",           "",                            "CIDRs to scan instead of the interfaces' networks, e.g. 10.0.0.0/24,10.0.5.7"),
     ("SCAN_EXCLUDE",            "",                            "CIDRs never scanned or contacted"),
     ("SCAN_INTERFACES",         "",                            "interface names to use (comma list); empty = every up, non-loopback one"),

@@ -1,10 +1,6 @@
-//! The kernel's ARP table (`/proc/net/arp`) and MAC helpers: parsing, formatting, the
-//! camera id derived from a MAC, and a small OUI table of camera vendors.
-//!
-//! Vendor keys returned by [`oui_vendor`]: `hikvision`, `dahua`, `axis`, `reolink`,
-//! `amcrest`, `uniview`, `bosch`, `ubiquiti`, `hanwha`, `vivotek`, `tplink` (OUIs taken
-//! from Debian's ieee-data oui.txt; Foscam and Xiongmai have no OUI registered under their
-//! names there, so they are left to ONVIF and mDNS hints).
+//! The kernel's ARP table (`/proc/net/arp`) and MAC helpers: parsing, formatting and the
+//! camera id derived from a MAC. Which brand a MAC's OUI belongs to is
+//! [`crate::camdb::Brand::from_oui`]'s.
 use std::net::Ipv4Addr;
 
 /// One complete entry of the ARP table.
@@ -73,56 +69,6 @@ pub fn camera_id(mac: &[u8; 6]) -> String {
     mac.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// OUIs (first three bytes) of camera vendors, from IEEE's registry.
-const OUIS: &[([u8; 3], &str)] = &[
-    ([0x44, 0x19, 0xb6], "hikvision"),
-    ([0x44, 0x47, 0xcc], "hikvision"),
-    ([0x58, 0x03, 0xfb], "hikvision"),
-    ([0x94, 0xe1, 0xac], "hikvision"),
-    ([0x64, 0xdb, 0x8b], "hikvision"),
-    ([0xbc, 0xad, 0x28], "hikvision"),
-    ([0xc0, 0x56, 0xe3], "hikvision"),
-    ([0x98, 0xdf, 0x82], "hikvision"),
-    ([0xec, 0xc8, 0x9c], "hikvision"),
-    ([0x8c, 0xe7, 0x48], "hikvision"),
-    ([0x24, 0x28, 0xfd], "hikvision"),
-    ([0xa4, 0x14, 0x37], "hikvision"),
-    ([0x3c, 0xef, 0x8c], "dahua"),
-    ([0x08, 0xed, 0xed], "dahua"),
-    ([0x6c, 0x1c, 0x71], "dahua"),
-    ([0x74, 0xc9, 0x29], "dahua"),
-    ([0x24, 0x52, 0x6a], "dahua"),
-    ([0xe0, 0x50, 0x8b], "dahua"),
-    ([0x90, 0x02, 0xa9], "dahua"),
-    ([0x00, 0x40, 0x8c], "axis"),
-    ([0xb8, 0xa4, 0x4f], "axis"),
-    ([0xec, 0x71, 0xdb], "reolink"),
-    ([0x9c, 0x8e, 0xcd], "amcrest"),
-    ([0x48, 0xea, 0x63], "uniview"),
-    ([0x00, 0x01, 0x31], "bosch"),
-    ([0x74, 0x83, 0xc2], "ubiquiti"),
-    ([0xe0, 0x63, 0xda], "ubiquiti"),
-    ([0x80, 0x2a, 0xa8], "ubiquiti"),
-    ([0xf0, 0x9f, 0xc2], "ubiquiti"),
-    ([0x78, 0x8a, 0x20], "ubiquiti"),
-    ([0x24, 0x5a, 0x4c], "ubiquiti"),
-    ([0x00, 0x09, 0x18], "hanwha"), // SAMSUNG TECHWIN CO.,LTD
-    ([0xe4, 0x30, 0x22], "hanwha"), // Hanwha Techwin Security Vietnam
-    ([0x00, 0x02, 0xd1], "vivotek"),
-    ([0x50, 0xc7, 0xbf], "tplink"),
-    ([0x14, 0xcc, 0x20], "tplink"),
-    ([0x60, 0x32, 0xb1], "tplink"),
-    ([0x1c, 0x61, 0xb4], "tplink"), // TP-Link Corporation Limited
-    ([0x5c, 0xa6, 0xe6], "tplink"), // TP-Link Corporation Limited
-];
-
-/// The camera vendor key of a MAC's OUI, if it is in the table.
-pub fn oui_vendor(mac: &[u8; 6]) -> Option<&'static str> {
-    OUIS.iter()
-        .find(|(oui, _)| oui[..] == mac[..3])
-        .map(|(_, v)| *v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,32 +111,5 @@ garbage line\n\
         }
         assert_eq!(mac_to_string(&m), "aa:bb:cc:dd:ee:ff");
         assert_eq!(camera_id(&m), "aabbccddeeff");
-    }
-
-    /// The lab's camera MACs map to their vendor keys; wsdd's host (Synology OUI) does not.
-    #[test]
-    fn oui_lookup_of_lab_macs() {
-        let lab = [
-            ("44:19:b6:00:00:01", "hikvision"),
-            ("3c:ef:8c:00:00:02", "dahua"),
-            ("00:40:8c:00:00:03", "axis"),
-            ("ec:71:db:00:00:04", "reolink"),
-            ("9c:8e:cd:00:00:05", "amcrest"),
-            ("48:ea:63:00:00:06", "uniview"),
-        ];
-        for (mac, vendor) in lab {
-            let m = parse_mac(mac).expect("valid MAC");
-            assert_eq!(oui_vendor(&m), Some(vendor), "{mac}");
-        }
-        let noise = parse_mac("00:11:32:00:00:50").expect("valid MAC");
-        assert_eq!(oui_vendor(&noise), None);
-        for (mac, vendor) in [
-            ("00:09:18:12:34:56", "hanwha"),
-            ("00:02:d1:12:34:56", "vivotek"),
-            ("5c:a6:e6:12:34:56", "tplink"),
-        ] {
-            let m = parse_mac(mac).expect("valid MAC");
-            assert_eq!(oui_vendor(&m), Some(vendor), "{mac}");
-        }
     }
 }

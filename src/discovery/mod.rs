@@ -8,11 +8,13 @@
 //! - [`mdns`]: `_rtsp._tcp` browse
 //! - [`rtsp`]: RTSP responses, Basic/Digest auth, SDP, H.264/H.265 SPS, the session shell that
 //!   plays a URL until RTP, the path dictionary and the per-host prober
-//! - [`arp`]: the kernel's ARP table, MAC helpers and camera-vendor OUIs
+//! - [`arp`]: the kernel's ARP table and MAC helpers (brands by OUI: [`crate::camdb`])
 //! - [`arping`]: active ARP requests (CAP_NET_RAW) with a fallback to the table
+//! - [`http_hint`]: the brand named by a camera's web page (one `GET /` on port 80)
 pub mod arp;
 pub mod arping;
 pub mod engine;
+pub mod http_hint;
 pub mod mdns;
 pub mod net;
 pub mod onvif;

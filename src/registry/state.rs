@@ -158,6 +158,9 @@ pub(super) struct Entry {
     /// The last re-validation: when it was handed out (or the stream last played in a
     /// discovery), and whether its result came back.
     pub validation: Option<LastValidation>,
+    /// When the camera last changed address: a discovery observed before it, at another
+    /// address, is stale (the camera moved while the pass ran) and changes nothing.
+    pub moved: Option<Instant>,
 }
 
 /// Every known camera, keyed by id (the MAC without colons, or a fallback id), with an

@@ -497,3 +497,36 @@ fn settings_come_from_the_config() {
         }
     );
 }
+
+/// A camera that moves while a pass runs: the pass saw it at its old address (t=100), ARP
+/// saw it at the new one (t=103) before the pass reported (t=105, dated t=100). One
+/// `ip_changed`, to the final address; the old address is never republished after it. A
+/// later pass that sees it at the new address changes nothing.
+#[test]
+fn a_camera_moving_during_a_pass_changes_address_once_to_its_final_one() {
+    let mut r = with_a();
+    // The pass's early sighting at the old address (nothing new).
+    assert_eq!(r.apply(disc(found(Some(MAC_A), ip(5))), at(100)), []);
+    let arp = Finding::MacSeen {
+        mac: MAC_A,
+        ip: ip(9),
+    };
+    assert_eq!(
+        r.apply(arp, at(103)),
+        [upd(ID_A), st(ID_A, Status::IpChanged)]
+    );
+    // The pass's report, dated when the pass saw the camera: stale, ignored.
+    assert_eq!(r.apply(disc(found(Some(MAC_A), ip(5))), at(100)), []);
+    let c = r.get(ID_A).unwrap();
+    assert_eq!(c.ip, ip(9));
+    assert_eq!(c.ip_history, [ip(5), ip(9)]);
+    assert_eq!(r.known_ips(), [ip(9)]);
+    // The next pass sees it at its new address: nothing to publish but a refresh.
+    assert_eq!(r.apply(disc(found(Some(MAC_A), ip(9))), at(160)), []);
+    assert_eq!(r.get(ID_A).unwrap().last_seen, wall(160));
+    // It really moves back later: that is a new move, published.
+    assert_eq!(
+        r.apply(disc(found(Some(MAC_A), ip(5))), at(400)),
+        [upd(ID_A), st(ID_A, Status::IpChanged)]
+    );
+}

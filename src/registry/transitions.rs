@@ -54,7 +54,7 @@ impl Registry {
                     self.edit(&id, &mut out, |e, st| validated(e, stream, now, st));
                 }
             }
-            Finding::MacSeen { mac, ip } => self.mac_seen(mac, ip, &mut out),
+            Finding::MacSeen { mac, ip } => self.mac_seen(mac, ip, now, &mut out),
         }
         out.finish()
     }
@@ -98,6 +98,13 @@ impl Registry {
 
     fn discovered(&mut self, found: CameraRecord, now: Now, out: &mut Out) {
         let ip = found.ip;
+        // Observed before the camera's last move, at another address: the camera moved
+        // while the pass ran; its old address must not come back.
+        if let Some(e) = self.entries.get(&found.id) {
+            if e.record.ip != ip && e.moved.is_some_and(|m| now.mono < m) {
+                return;
+            }
+        }
         let holder = self
             .by_ip
             .get(&ip)
@@ -121,7 +128,7 @@ impl Registry {
                 return;
             }
         };
-        self.move_camera(&id, ip, out);
+        self.move_camera(&id, ip, now, out);
         self.edit(&id, out, |e, st| {
             let played = found.main.is_some();
             merge(&mut e.record, found);
@@ -132,7 +139,7 @@ impl Registry {
         });
     }
 
-    fn mac_seen(&mut self, mac: [u8; 6], ip: Ipv4Addr, out: &mut Out) {
+    fn mac_seen(&mut self, mac: [u8; 6], ip: Ipv4Addr, now: Now, out: &mut Out) {
         let id = arp::camera_id(&mac);
         let holder = self.by_ip.get(&ip).filter(|h| **h != id).cloned();
         let fallback_holder = holder.filter(|h| self.is_fallback(h));
@@ -140,7 +147,7 @@ impl Registry {
             if let Some(f) = fallback_holder {
                 self.absorb(&f, &id, out);
             }
-            self.move_camera(&id, ip, out);
+            self.move_camera(&id, ip, now, out);
         } else if let Some(f) = fallback_holder {
             // Only a camera seen alive there is taken to be this MAC: an offline one may
             // have been replaced at that address by another device.
@@ -169,19 +176,21 @@ impl Registry {
                     at: now.mono,
                     answered: true,
                 }),
+                moved: None,
             },
         );
         out.push(Change::New(id));
     }
 
-    /// Moves `id` to `ip` if it is elsewhere (`ip_changed`), and makes it the index's
-    /// camera for `ip`.
-    fn move_camera(&mut self, id: &str, ip: Ipv4Addr, out: &mut Out) {
+    /// Moves `id` to `ip` if it is elsewhere (`ip_changed`, observed at `now`), and makes
+    /// it the index's camera for `ip`.
+    fn move_camera(&mut self, id: &str, ip: Ipv4Addr, now: Now, out: &mut Out) {
         let Some(old) = self.entries.get(id).map(|e| e.record.ip) else {
             return;
         };
         self.edit(id, out, |e, st| {
             if e.record.move_to(ip).is_some() {
+                e.moved = Some(e.moved.map_or(now.mono, |m| m.max(now.mono)));
                 st.push(Status::IpChanged);
             }
         });
@@ -251,8 +260,11 @@ impl Registry {
 
 /// A sighting at `now`.
 fn seen(e: &mut Entry, now: Now, st: &mut Vec<Status>) {
-    e.seen = now.mono;
-    e.record.last_seen = now.wall;
+    // A finding observed earlier (a pass's report) never moves the sighting back.
+    if now.mono >= e.seen {
+        e.seen = now.mono;
+        e.record.last_seen = now.wall;
+    }
     if !e.record.online {
         e.record.online = true;
         e.validation = None; // re-validate at the next health tick

@@ -46,6 +46,8 @@ pub struct Cameras {
     threads: engine::Threads,
     tx: Sender<Event>,
     scanning: bool,
+    /// When the running (or last) pass started: its findings are dated from it.
+    pass_started: Now,
     networks: Vec<scan::Cidr>,
     frigate: FrigateOptions,
     last_frigate: Option<String>,
@@ -93,6 +95,7 @@ impl Cameras {
             threads,
             tx,
             scanning: false,
+            pass_started: now(),
             networks: current_networks(&cfg),
             frigate: FrigateOptions::from_config(&cfg),
             last_frigate: None,
@@ -313,6 +316,7 @@ impl Cameras {
             settings.hosts.retain(|h| !known.contains(h));
         }
         self.scanning = true;
+        self.pass_started = now();
         let (early, tx) = (self.tx.clone(), self.tx.clone());
         self.threads.spawn_pass(
             Arc::new(settings),
@@ -325,16 +329,31 @@ impl Cameras {
         );
     }
 
+    /// When the running pass saw camera `c`: when its main stream played, else when the
+    /// pass started.
+    fn observed(&self, c: &engine::Camera) -> Now {
+        let after = Duration::from_millis(c.found_ms.unwrap_or(0));
+        Now {
+            mono: self.pass_started.mono + after,
+            wall: self.pass_started.wall + after,
+        }
+    }
+
     /// Applies one event and publishes what changed.
     pub fn on_event(&mut self, ev: Event) {
         match ev {
             Event::Pass(report) => {
                 self.scanning = false;
-                let now = now();
                 let mut changes = Vec::new();
                 for c in &report.cameras {
-                    let rec = CameraRecord::from_discovery(c, now.wall, self.cfg.http_port);
-                    changes.extend(self.registry.apply(Finding::Discovered(Box::new(rec)), now));
+                    // Dated when the pass saw it: a camera that moved meanwhile keeps its
+                    // new address (the registry ignores the older sighting).
+                    let seen = self.observed(c);
+                    let rec = CameraRecord::from_discovery(c, seen.wall, self.cfg.http_port);
+                    changes.extend(
+                        self.registry
+                            .apply(Finding::Discovered(Box::new(rec)), seen),
+                    );
                 }
                 self.publish(&changes);
                 self.scheduler
@@ -344,6 +363,7 @@ impl Cameras {
                     log::info!("discovery: {n}");
                 }
                 let (found, secs) = (report.cameras.len(), report.stats.elapsed_ms);
+                log::info!("discovery: where the time went: {}", report.phases());
                 drop(report);
                 // The pass's buffers are free now; the summary line comes after, so what
                 // reads RSS when it appears sees the trimmed heap.
@@ -362,9 +382,11 @@ impl Cameras {
                 self.publish(&changes);
             }
             Event::Early(c) => {
-                let now = now();
-                let rec = CameraRecord::from_discovery(&c, now.wall, self.cfg.http_port);
-                let changes = self.registry.apply(Finding::Discovered(Box::new(rec)), now);
+                let seen = self.observed(&c);
+                let rec = CameraRecord::from_discovery(&c, seen.wall, self.cfg.http_port);
+                let changes = self
+                    .registry
+                    .apply(Finding::Discovered(Box::new(rec)), seen);
                 self.publish(&changes);
             }
             Event::Hello(ip) => {

@@ -102,7 +102,10 @@ fn owncam_plays_main_and_sub_with_its_credentials_only() {
     assert!(in_owned_range(cam.ip()), "{}", cam.ip());
     assert!(!lab_ips(&lab).contains(&cam.ip().to_string()));
     let mac = arp::parse_mac(cam.mac()).expect("mac");
-    assert_eq!(arp::oui_vendor(&mac), Some("reolink"));
+    assert_eq!(
+        camera_detector::camdb::Brand::from_oui(&mac).map(|b| b.id()),
+        Some("reolink")
+    );
 
     let (user, pass) = cam.credentials();
     assert_eq!(

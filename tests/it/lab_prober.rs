@@ -34,51 +34,53 @@ fn finds_main_and_sub_streams_within_budget() {
     };
     let vendor = |ip| oui_hint(t, ip);
     let cases = [
-        // decoy 1 + DESCRIBE (none, k wrong, right) 2+k + SETUP/PLAY/TEARDOWN 3 + sub 4.
+        // decoy 1 + reolink's template /Preview_01_main and the lead before it 2 × 404 +
+        // DESCRIBE (none, k wrong, right) 2+k + SETUP/PLAY/TEARDOWN 3 + sub 4.
         Case {
             name: "cam4 reolink basic",
             ip: "10.77.0.104",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.104"),
+                brand: vendor("10.77.0.104"),
                 ..Hints::default()
             },
             main: Some("/h264Preview_01_main"),
             sub: Some("/h264Preview_01_sub"),
             transport: "tcp",
             cred: Some(k("10.77.0.104", 554)),
-            budget: 10 + k("10.77.0.104", 554) as u32,
+            budget: 12 + k("10.77.0.104", 554) as u32,
         },
-        // Amcrest OUI → Dahua paths first: decoy 1 + 4 DESCRIBEs (3 × 404) + 3 + sub 4.
+        // Amcrest OUI → amcrest's template, its own leads (nobody's template first), then the
+        // data's order: decoy 1 + 7 × 404 + DESCRIBE /stream1 1 + 3 + sub 4.
         Case {
             name: "cam5 amcrest h265+h264 no auth",
             ip: "10.77.0.105",
             port: 8554,
             hints: Hints {
-                vendor: vendor("10.77.0.105"),
+                brand: vendor("10.77.0.105"),
                 ..Hints::default()
             },
             main: Some("/stream1"),
             sub: Some("/stream2"),
             transport: "tcp",
             cred: None,
-            budget: 12,
+            budget: 16,
         },
-        // decoy (none, k wrong, right→404) 2+k + /unicast/c1/s0/live 404 1 + DESCRIBE 1 +
-        // SETUP tcp→461, SETUP udp, PLAY, TEARDOWN 4 + /media/video2 404 1.
+        // decoy (none, k wrong, right→404) 2+k + DESCRIBE /media/video1 1 + SETUP tcp→461,
+        // SETUP udp, PLAY, TEARDOWN 4 + the three sub templates of uniview 3 × 404.
         Case {
             name: "cam6 uniview udp only",
             ip: "10.77.0.106",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.106"),
+                brand: vendor("10.77.0.106"),
                 ..Hints::default()
             },
             main: Some("/media/video1"),
             sub: None,
             transport: "udp",
             cred: Some(k("10.77.0.106", 554)),
-            budget: 9 + k("10.77.0.106", 554) as u32,
+            budget: 10 + k("10.77.0.106", 554) as u32,
         },
         // decoy 1 + DESCRIBE 2+k + 3 + sub 4.
         Case {
@@ -86,7 +88,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.101",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.101"),
+                brand: vendor("10.77.0.101"),
                 ..Hints::default()
             },
             main: Some("/Streaming/Channels/101"),
@@ -101,7 +103,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.101",
             port: 8554,
             hints: Hints {
-                vendor: vendor("10.77.0.101"),
+                brand: vendor("10.77.0.101"),
                 known: onvif("10.77.0.101"),
                 credential: None,
             },
@@ -130,7 +132,7 @@ fn finds_main_and_sub_streams_within_budget() {
             ip: "10.77.0.103",
             port: 554,
             hints: Hints {
-                vendor: vendor("10.77.0.103"),
+                brand: vendor("10.77.0.103"),
                 known: vec!["rtsp://10.77.0.103:554/axis-media/media.amp".into()],
                 credential: None,
             },
@@ -231,16 +233,16 @@ fn wrong_credentials_only_are_each_sent_once() {
             password: Secret::new("wrong-2"),
         },
     ];
-    // (host, port, budget): gst looks the path up first (decoy 404, then the first
-    // existing path: none + 2 credentials); the npm server authenticates first (decoy:
-    // none + 2 credentials).
+    // (host, port, budget): gst looks the path up first (decoy 404, the paths before the
+    // first existing one 404 — two on cam4 —, then that path: none + 2 credentials); the
+    // npm server authenticates first (decoy: none + 2 credentials).
     for (ip, port, budget) in [
-        ("10.77.0.104", 554, 4),
+        ("10.77.0.104", 554, 6),
         ("10.77.0.101", 554, 4),
         ("10.77.0.106", 554, 3),
     ] {
         let hints = Hints {
-            vendor: oui_hint(&lab.truth, ip),
+            brand: oui_hint(&lab.truth, ip),
             ..Hints::default()
         };
         let r = probe_host(ip.parse().expect("ip"), port, &hints, &wrong, &opts());
@@ -297,7 +299,7 @@ fn a_discovery_like_run_stays_within_83_requests() {
             .unwrap_or_default();
         known.extend(mdns.iter().map(|p| format!("rtsp://{ip}{p}")));
         Hints {
-            vendor: oui_hint(t, ip),
+            brand: oui_hint(t, ip),
             known,
             credential: onvif_login(ip),
         }
@@ -371,7 +373,7 @@ fn a_discovery_like_run_stays_within_83_requests() {
             Some("/h264Preview_01_sub"),
             "tcp",
             Some(k("10.77.0.104", 554)),
-            10 + k("10.77.0.104", 554) as u32,
+            12 + k("10.77.0.104", 554) as u32,
         ),
         // mDNS path=/stream1: 4 + derived sub 4.
         case(
@@ -394,7 +396,7 @@ fn a_discovery_like_run_stays_within_83_requests() {
             None,
             "udp",
             Some(k("10.77.0.106", 554)),
-            9 + k("10.77.0.106", 554) as u32,
+            10 + k("10.77.0.106", 554) as u32,
         ),
         case(
             "noise http on 554",

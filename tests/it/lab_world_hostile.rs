@@ -297,22 +297,30 @@ fn rtsp_huge_sdp_is_refused_from_its_header() {
     rtsp_case("hsd", "rtsp-huge-sdp", &[], "exceeds the 65536-byte limit");
 }
 
+/// 200 to every path, never RTP: flagged as accepting any path; speculative PLAYs (1.5 s
+/// each) until the host's budget (2 × RTSP_TIMEOUT) is spent.
 #[test]
 fn rtsp_200_to_every_path_without_rtp_is_no_camera() {
-    rtsp_case("h2n", "rtsp-200-no-rtp", &[], "RTP: no answer within 3.0 s");
+    rtsp_case(
+        "h2n",
+        "rtsp-200-no-rtp",
+        &[],
+        "probe: budget of 6.0 s spent",
+    );
 }
 
-/// 404 to the decoy, 200 to every other path, never RTP: not flagged as accepting any path,
-/// so only the silent-PLAY limit ends it, after two timeouts instead of one per path.
+/// 404 to the decoy, 200 to every other path, never RTP: not flagged as accepting any path;
+/// the first PLAY waits RTSP_TIMEOUT, the next ones 1.5 s, and the host's budget ends it:
+/// at most three PLAYs, not one timeout per path.
 #[test]
-fn rtsp_200_to_every_path_but_the_decoy_costs_two_timeouts() {
+fn rtsp_200_to_every_path_but_the_decoy_costs_its_budget() {
     let Some(lab) = lab() else { return };
     let peer = rtsp_case_with(
         &lab,
         "h2d",
         "rtsp-200-but-decoy",
         &[],
-        "2 paths played without RTP",
+        "probe: budget of 6.0 s spent",
     );
     let plays = peer
         .received()
@@ -321,7 +329,10 @@ fn rtsp_200_to_every_path_but_the_decoy_costs_two_timeouts() {
             e["event"] == "request" && e["line"].as_str().is_some_and(|l| l.starts_with("PLAY "))
         })
         .count();
-    assert_eq!(plays, 2, "two silent PLAYs, then the host is given up");
+    assert!(
+        (2..=3).contains(&plays),
+        "{plays} silent PLAYs: 3 s + 1.5 s + what is left of the 6 s budget"
+    );
 }
 
 fn onvif_case(tag: &str, mode: &str, expect_error: &str) {

@@ -1,6 +1,7 @@
 //! What one discovery pass reports: the cameras (identity, metadata, the streams seen to
 //! play) and the counts that say what it cost. Assembled from the findings by [`Hosts`],
 //! which the coordinating thread alone owns.
+use crate::camdb::Brand;
 use crate::discovery::arp;
 use crate::discovery::rtsp::session::Playable;
 use serde::Serialize;
@@ -16,8 +17,12 @@ pub struct Camera {
     pub ip: Ipv4Addr,
     /// `aa:bb:cc:dd:ee:ff`.
     pub mac: Option<String>,
-    /// Vendor key from ONVIF manufacturer, MAC OUI or mDNS name (`hikvision`, `axis`, ...).
+    /// Brand id of the camera database (`hikvision`, `tp-link`, ...).
     pub vendor: Option<String>,
+    /// Which hint named it: `onvif` (manufacturer), `mdns` (service name), `oui` (the MAC's
+    /// IEEE registrant), `http-server`/`http-title` (the web page on port 80),
+    /// `rtsp-server`/`rtsp-realm` (the RTSP server's answers).
+    pub vendor_hint: Option<&'static str>,
     pub manufacturer: Option<String>,
     pub model: Option<String>,
     pub serial_number: Option<String>,
@@ -46,6 +51,15 @@ pub struct Camera {
     pub credential_index: Option<usize>,
     /// The RTSP server answered a random decoy path as if it existed.
     pub accepts_any_path: bool,
+    /// Milliseconds from the start of the pass until its main stream was seen to play.
+    pub found_ms: Option<u64>,
+    /// Milliseconds its RTSP probes took (all ports).
+    pub probe_ms: u64,
+    /// Milliseconds its ONVIF interrogation took.
+    pub onvif_ms: u64,
+    /// Dictionary paths tried without success and what came of each (`/path: 404`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tried: Vec<String>,
     /// What went wrong on the way (one line each, naming ip, port and phase).
     pub errors: Vec<String>,
 }
@@ -59,6 +73,7 @@ impl Camera {
             ip,
             mac: None,
             vendor: None,
+            vendor_hint: None,
             manufacturer: None,
             model: None,
             serial_number: None,
@@ -77,6 +92,10 @@ impl Camera {
             username: None,
             credential_index: None,
             accepts_any_path: false,
+            found_ms: None,
+            probe_ms: 0,
+            onvif_ms: 0,
+            tried: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -142,6 +161,11 @@ pub struct Stats {
     pub rtsp_failed_logins: u32,
     /// When the last ONVIF/RTSP job answered (the rest of the pass is the listen window).
     pub work_done_ms: u64,
+    /// How long the MAC lookup after the pass took.
+    pub mac_ms: u64,
+    /// The host whose ONVIF and RTSP work took longest, and how long (ms).
+    pub slowest_host: Option<Ipv4Addr>,
+    pub slowest_host_ms: u64,
     pub elapsed_ms: u64,
 }
 
@@ -226,6 +250,9 @@ pub fn table(r: &Report) -> String {
 pub struct Rejected {
     pub ip: Ipv4Addr,
     pub open_ports: Vec<u16>,
+    /// Dictionary paths tried and what came of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tried: Vec<String>,
     pub errors: Vec<String>,
 }
 
@@ -239,7 +266,36 @@ pub struct Hosts {
     pub macs: BTreeMap<Ipv4Addr, [u8; 6]>,
 }
 
+impl Report {
+    /// One line on where the pass's time went: the phases and the slowest host.
+    #[must_use]
+    pub fn phases(&self) -> String {
+        let s = &self.stats;
+        let secs = |ms: u64| ms as f64 / 1000.0;
+        let slowest = s.slowest_host.map_or(String::new(), |ip| {
+            format!("; slowest host {ip} ({:.1} s)", secs(s.slowest_host_ms))
+        });
+        format!(
+            "scan {:.1} s, probes done at {:.1} s, MACs {:.1} s, pass {:.1} s{slowest}",
+            secs(s.scan_ms),
+            secs(s.work_done_ms),
+            secs(s.mac_ms),
+            secs(s.elapsed_ms)
+        )
+    }
+}
+
 impl Hosts {
+    /// The host whose ONVIF and RTSP work took longest (camera or not), and its time.
+    #[must_use]
+    pub fn slowest(&self) -> Option<(Ipv4Addr, u64)> {
+        self.by_ip
+            .iter()
+            .map(|(ip, c)| (*ip, c.onvif_ms + c.probe_ms))
+            .filter(|(_, ms)| *ms > 0)
+            .max_by_key(|(_, ms)| *ms)
+    }
+
     /// The record of `ip` (created if need be), without saying how it was found.
     pub fn record(&mut self, ip: Ipv4Addr) -> &mut Camera {
         self.by_ip.entry(ip).or_insert_with(|| Camera::new(ip))
@@ -277,6 +333,7 @@ impl Hosts {
                 rejected.push(Rejected {
                     ip,
                     open_ports: c.open_ports,
+                    tried: c.tried,
                     errors: c.errors,
                 });
             }
@@ -289,7 +346,10 @@ impl Hosts {
 fn identify(c: &mut Camera, mac: Option<&[u8; 6]>) {
     c.mac = mac.map(arp::mac_to_string);
     if c.vendor.is_none() {
-        c.vendor = mac.and_then(arp::oui_vendor).map(str::to_owned);
+        if let Some(b) = mac.and_then(Brand::from_oui) {
+            c.vendor = Some(b.id().to_owned());
+            c.vendor_hint = Some("oui");
+        }
     }
     c.id = camera_id(mac, c.endpoint.as_deref(), c.serial_number.as_deref(), c.ip);
     c.open_ports.sort_unstable();
@@ -343,6 +403,7 @@ mod tests {
             rejected: vec![Rejected {
                 ip: Ipv4Addr::new(10, 0, 0, 7),
                 open_ports: vec![554],
+                tried: Vec::new(),
                 errors: vec!["rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response".into()],
             }],
             stats: Stats {
@@ -364,6 +425,35 @@ mod tests {
              not a camera: 10.0.0.7 ports [554]: rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response\n\
              1 cameras in 5.1 s (253 hosts, 8 open ports, 59 RTSP requests, 3 failed logins)\n"
         );
+    }
+
+    /// The phases line names each phase and the slowest host, camera or not.
+    #[test]
+    fn phases_name_the_slowest_host() {
+        let mut h = Hosts::default();
+        h.seen(IP, "scan").probe_ms = 700;
+        let silent = Ipv4Addr::new(10, 0, 0, 9);
+        let c = h.seen(silent, "scan");
+        c.probe_ms = 6000;
+        c.onvif_ms = 400;
+        assert_eq!(h.slowest(), Some((silent, 6400)));
+        let r = Report {
+            stats: Stats {
+                scan_ms: 2100,
+                work_done_ms: 8400,
+                mac_ms: 20,
+                elapsed_ms: 8500,
+                slowest_host: Some(silent),
+                slowest_host_ms: 6400,
+                ..Stats::default()
+            },
+            ..Report::default()
+        };
+        assert_eq!(
+            r.phases(),
+            "scan 2.1 s, probes done at 8.4 s, MACs 0.0 s, pass 8.5 s; slowest host 10.0.0.9 (6.4 s)"
+        );
+        assert_eq!(Hosts::default().slowest(), None);
     }
 
     #[test]

@@ -3,12 +3,13 @@
 //! shells (scan, WS-Discovery, mDNS, ONVIF client, RTSP prober, ARP).
 use super::camera::{Hosts, Profile, Report};
 use super::plan::{url_port, Event, Job, OnvifStreams};
+use crate::camdb::Brand;
 use crate::config::{auto_workers, Config, Credential};
-use crate::discovery::rtsp::paths::{self, PathEntry, Vendor};
+use crate::discovery::rtsp::paths::{self, PathEntry};
 use crate::discovery::rtsp::prober::{self, Hints, HostReport, HostThrottle, ProbeOptions};
 use crate::discovery::rtsp::session::Timeouts;
 use crate::discovery::scan::{self, Cidr, ScanOptions};
-use crate::discovery::{arp, arping, mdns, net, onvif, pool::Pool, wsd};
+use crate::discovery::{arp, arping, http_hint, mdns, net, onvif, pool::Pool, wsd};
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -135,11 +136,14 @@ pub enum Finding {
     UnicastWsdDone(Vec<Ipv4Addr>),
     Mdns(mdns::MdnsFound),
     MdnsDone(Option<String>),
-    Onvif(Ipv4Addr, Result<onvif::client::Device, String>),
+    /// ONVIF interrogation of a host: its outcome and how long it took (ms).
+    Onvif(Ipv4Addr, Result<onvif::client::Device, String>, u64),
     Rtsp {
         ip: Ipv4Addr,
         port: u16,
         dictionary: bool,
+        /// The brand the probe went by (or learnt on the way) and which hint named it.
+        brand: Option<(Brand, &'static str)>,
         report: HostReport,
     },
 }
@@ -244,8 +248,9 @@ pub fn absorb(
             report.notes.extend(err);
             vec![Event::MdnsDone]
         }
-        Finding::Onvif(ip, result) => {
+        Finding::Onvif(ip, result, ms) => {
             let c = hosts.record(ip);
+            c.onvif_ms += ms;
             let streams = match result {
                 Err(e) => {
                     c.errors.push(e);
@@ -277,6 +282,7 @@ pub fn absorb(
             ip,
             port,
             dictionary,
+            brand,
             report: r,
         } => {
             st.rtsp_requests += r.requests;
@@ -290,6 +296,16 @@ pub fn absorb(
                 );
             }
             let c = hosts.record(ip);
+            if c.vendor.is_none() {
+                if let Some((b, how)) = brand {
+                    c.vendor = Some(b.id().to_owned());
+                    c.vendor_hint = Some(how);
+                }
+            }
+            c.probe_ms += r.elapsed_ms;
+            if r.main.is_none() {
+                c.tried.extend(r.tried);
+            }
             let main = r.main.is_some() || c.main.is_some();
             if c.main.is_none() {
                 c.main = r.main;
@@ -324,7 +340,10 @@ fn absorb_device(c: &mut super::camera::Camera, d: &onvif::client::Device, creds
     c.firmware_version = text(&d.firmware);
     c.hardware_id = text(&d.hardware_id);
     c.snapshot_url.clone_from(&d.snapshot_uri);
-    c.vendor = Vendor::from_hint(&d.manufacturer).map(|v| v.key().to_owned());
+    if let Some(b) = Brand::from_hint(&d.manufacturer) {
+        c.vendor = Some(b.id().to_owned());
+        c.vendor_hint = Some("onvif");
+    }
     c.profiles = d
         .profiles
         .iter()
@@ -360,6 +379,7 @@ pub fn submit(
                 log::debug!("discovery: ONVIF {ip} via {c}");
             }
             pool.submit(move || {
+                let started = Instant::now();
                 let opts = onvif::client::Options {
                     timeout: s.onvif_timeout,
                     deadline: Instant::now() + s.onvif_timeout + Duration::from_secs(2),
@@ -373,7 +393,8 @@ pub fn submit(
                         break;
                     }
                 }
-                let _ = t.send(Finding::Onvif(ip, last));
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let _ = t.send(Finding::Onvif(ip, last, ms));
             });
         }
         Job::Rtsp {
@@ -384,27 +405,34 @@ pub fn submit(
             dictionary,
         } => {
             let record = hosts.by_ip.get(&ip);
-            let vendor = record
-                .and_then(|c| c.vendor.clone())
-                .and_then(|v| Vendor::from_hint(&v))
+            let known_brand = record
+                .and_then(|c| Some((Brand::from_id(c.vendor.as_deref()?)?, c.vendor_hint?)))
                 .or_else(|| {
-                    record
-                        .and_then(|c| c.mdns_name.as_deref())
-                        .and_then(Vendor::from_hint)
+                    let name = record?.mdns_name.as_deref()?;
+                    Some((Brand::from_hint(name)?, "mdns"))
                 })
                 .or_else(|| {
                     let mac = hosts.macs.get(&ip).copied().or_else(|| kernel_mac(ip))?;
-                    arp::oui_vendor(&mac).and_then(Vendor::from_hint)
+                    Some((Brand::from_oui(&mac)?, "oui"))
                 });
-            let hints = Hints {
-                vendor,
-                known: known
-                    .into_iter()
-                    .filter(|u| url_port(u).is_some())
-                    .collect(),
-                credential,
-            };
+            let known = known
+                .into_iter()
+                .filter(|u| url_port(u).is_some())
+                .collect();
             pool.submit(move || {
+                // Nothing named the brand: ask the web page (dictionary probes only).
+                let brand = known_brand.or_else(|| {
+                    if !dictionary {
+                        return None;
+                    }
+                    let wait = s.rtsp.connect.min(Duration::from_millis(1500));
+                    http_hint::fetch(ip, 80, wait)?.brand()
+                });
+                let hints = Hints {
+                    brand: brand.map(|(b, _)| b),
+                    known,
+                    credential,
+                };
                 let mut opts = ProbeOptions::new(s.rtsp);
                 opts.user_paths.clone_from(&s.user_paths);
                 if !dictionary {
@@ -417,10 +445,12 @@ pub fn submit(
                         ..HostReport::default()
                     },
                 };
+                let brand = brand.or(report.brand);
                 let _ = t.send(Finding::Rtsp {
                     ip,
                     port,
                     dictionary,
+                    brand,
                     report,
                 });
             });

@@ -62,6 +62,13 @@ pub fn discover_once_with(
                     .into_iter()
                     .flat_map(|e| plan.on_event(e, now))
                     .collect();
+                if let Some(Some(ip)) = check {
+                    if let Some(c) = hosts.by_ip.get_mut(&ip) {
+                        if c.main.is_some() && c.found_ms.is_none() {
+                            c.found_ms = Some(millis(now - start));
+                        }
+                    }
+                }
                 if let Some(which) = check.filter(|_| settings.mac_tracking) {
                     let ips: Vec<_> = match which {
                         Some(ip) => vec![ip],
@@ -91,7 +98,13 @@ pub fn discover_once_with(
             settings.deadline.as_secs_f64()
         ));
     }
+    let mac_start = Instant::now();
     let macs = jobs::learn_macs(settings, &hosts, &mut report.notes);
+    report.stats.mac_ms = millis(mac_start.elapsed());
+    if let Some((ip, ms)) = hosts.slowest() {
+        report.stats.slowest_host = Some(ip);
+        report.stats.slowest_host_ms = ms;
+    }
     let (cameras, rejected) = hosts.finish(&macs);
     report.cameras = cameras;
     report.rejected = rejected;

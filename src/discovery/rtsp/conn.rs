@@ -58,6 +58,12 @@ pub struct Conn {
     /// The last exchange was an answered TEARDOWN (the server may close now).
     after_teardown: bool,
     t: Timeouts,
+    /// No wait goes beyond this (the prober's per-host budget).
+    deadline: Option<Instant>,
+    /// How long PLAY waits for the first RTP packet (default: the phase timeout).
+    rtp_wait: Option<Duration>,
+    /// The `Server` header of the last answer that had one.
+    server: Option<String>,
 }
 
 /// `interleaved=a-b` in a Transport header → a.
@@ -110,7 +116,42 @@ impl Conn {
             reusable: true,
             after_teardown: false,
             t: *t,
+            deadline: None,
+            rtp_wait: None,
+            server: None,
         })
+    }
+
+    /// Every wait from now on ends at `deadline` at the latest (`None`: phase timeouts only).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// How long the next PLAYs wait for the first RTP packet.
+    pub fn set_rtp_wait(&mut self, wait: Duration) {
+        self.rtp_wait = Some(wait);
+    }
+
+    /// The `Server` header of the last answer that had one (a brand hint).
+    #[must_use]
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
+    }
+
+    /// The realm of the server's last challenge (a brand hint: `AXIS_…`).
+    #[must_use]
+    pub fn realm(&self) -> Option<&str> {
+        match self.challenge.as_ref()? {
+            Challenge::Basic { realm } | Challenge::Digest { realm, .. } => {
+                (!realm.is_empty()).then_some(realm.as_str())
+            }
+        }
+    }
+
+    /// When a wait of `wait` started now must end.
+    fn wait_end(&self, wait: Duration) -> Instant {
+        let end = Instant::now() + wait;
+        self.deadline.map_or(end, |d| d.min(end))
     }
 
     /// The credential to answer challenges with from now on (`None`: send none). The
@@ -259,12 +300,12 @@ impl Conn {
         }
     }
 
-    fn timeout(&self, phase: &'static str) -> ProbeError {
+    fn timeout(&self, phase: &'static str, waited: Duration) -> ProbeError {
         ProbeError::Timeout {
             host: self.host.clone(),
             port: self.port,
             phase,
-            secs: self.t.phase.as_secs_f64(),
+            secs: waited.as_secs_f64(),
         }
     }
 
@@ -393,6 +434,9 @@ impl Conn {
         loop {
             match self.next(method) {
                 Ok(Frame::Response(r)) if r.cseq().map_or(true, |c| c == self.cseq) => {
+                    if let Some(s) = r.header("Server") {
+                        self.server = Some(s.chars().take(128).collect());
+                    }
                     if let Some(s) = r.header("Session") {
                         self.session = Some(s.split(';').next().unwrap_or(s).trim().to_string());
                     }
@@ -406,7 +450,8 @@ impl Conn {
 
     /// The next frame, reading with the phase timeout.
     fn next(&mut self, phase: &'static str) -> Result<Frame, ProbeError> {
-        let deadline = Instant::now() + self.t.phase;
+        let deadline = self.wait_end(self.t.phase);
+        let wait = deadline.saturating_duration_since(Instant::now());
         let mut chunk = [0u8; 8192];
         loop {
             match next_frame(&self.buf, MAX_BODY)
@@ -419,7 +464,7 @@ impl Conn {
                 None => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(self.timeout(phase));
+                        return Err(self.timeout(phase, wait));
                     }
                     let _ = self.stream.set_read_timeout(Some(left));
                     match self.stream.read(&mut chunk) {
@@ -431,7 +476,7 @@ impl Conn {
                                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                             ) =>
                         {
-                            return Err(self.timeout(phase))
+                            return Err(self.timeout(phase, wait))
                         }
                         Err(source) => return Err(self.io(phase, source)),
                     }
@@ -473,7 +518,21 @@ impl Conn {
     }
 
     fn first_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
-        let deadline = Instant::now() + self.t.phase;
+        let wait = self.rtp_wait.unwrap_or(self.t.phase);
+        let waited = self
+            .wait_end(wait)
+            .saturating_duration_since(Instant::now());
+        let phase = std::mem::replace(&mut self.t.phase, wait);
+        let result = self.read_interleaved_rtp();
+        self.t.phase = phase;
+        result.map_err(|e| match e {
+            ProbeError::Timeout { .. } => self.timeout("RTP", waited),
+            e => e,
+        })
+    }
+
+    fn read_interleaved_rtp(&mut self) -> Result<(), ProbeError> {
+        let deadline = self.wait_end(self.t.phase);
         while Instant::now() < deadline {
             if let Frame::Interleaved { channel, payload } = self.next("RTP")? {
                 if channel == self.rtp_channel && rtp_payload_type(&payload).is_some() {
@@ -481,22 +540,23 @@ impl Conn {
                 }
             }
         }
-        Err(self.timeout("RTP"))
+        Err(self.timeout("RTP", self.t.phase))
     }
 
     fn first_udp_rtp(&mut self, sock: &UdpSocket) -> Result<(), ProbeError> {
-        let deadline = Instant::now() + self.t.phase;
+        let deadline = self.wait_end(self.rtp_wait.unwrap_or(self.t.phase));
+        let waited = deadline.saturating_duration_since(Instant::now());
         let mut pkt = [0u8; 2048];
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(self.timeout("RTP"));
+                return Err(self.timeout("RTP", waited));
             }
             let _ = sock.set_read_timeout(Some(left));
             match sock.recv_from(&mut pkt) {
                 Ok((n, _)) if rtp_payload_type(&pkt[..n]).is_some() => return Ok(()),
                 Ok(_) => continue,
-                Err(_) => return Err(self.timeout("RTP")),
+                Err(_) => return Err(self.timeout("RTP", waited)),
             }
         }
     }

@@ -1,271 +1,185 @@
-//! The RTSP path dictionary (pure): which paths to try on a camera whose stream URL is not
-//! known, in which order, and how to get from a main-stream path to its sub stream.
+//! The RTSP path dictionary for one host (pure): which paths to try on a camera whose
+//! stream URL is not known, in which order, and how to get from a main-stream path to its
+//! sub stream. The paths themselves come from the public data of [`crate::camdb`].
 //!
-//! - [`BUILTIN`]: vendor-tagged paths, the original detector's 15 included, ordered by how
-//!   common they are. The order follows the installed base of the brands in the homes and
-//!   small businesses that run Frigate: Hikvision and its OEMs (Annke, LTS, ...) first, then
-//!   Dahua and its OEMs (Amcrest, Lorex), Reolink, TP-Link (Tapo/VIGI) and Uniview, then
-//!   Axis and Hanwha, then the generic paths of no-name HiSilicon/Fullhan cameras and the
-//!   smaller brands. Within a brand the current firmware's path comes before the legacy
-//!   one; each main path is followed by its sub stream.
-//! - [`Vendor::from_hint`]: the brand from an ONVIF manufacturer, an OUI vendor name or an
-//!   mDNS name.
-//! - [`ordered`]: the dictionary for one host (see there for where user paths go).
-//! - [`sub_candidates`]: the sub-stream paths derived from a main path.
-//! - [`parse_paths_file`]: the user's `RTSP_PATHS_FILE`.
+//! - [`ordered`]: the dictionary for one host: the user's paths, then the brand's own
+//!   templates and leads when the brand is known, then every other path of the data
+//!   (templates, then leads, most brands first);
+//! - [`sub_candidates`]: the sub-stream paths of a main path: the sub templates of the brands
+//!   whose main template it is, then rules ([`derived_subs`]);
+//! - [`fill_credentials`]: a path with credentials in the URL, filled for one credential;
+//! - [`parse_paths_file`]: the user's `RTSP_PATHS_FILE`;
 //! - [`decoy_path`]: a path no camera serves, to spot servers that accept anything.
+use crate::camdb::{self, Brand, DataPath, Tier};
 use std::borrow::Cow;
 
-/// Camera brand families whose RTSP paths differ. OEM brands map to their maker
-/// (Amcrest and Lorex → Dahua, Annke → Hikvision, Samsung Techwin → Hanwha).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Vendor {
-    Hikvision,
-    Dahua,
-    Axis,
-    Reolink,
-    Uniview,
-    Hanwha,
-    Bosch,
-    Foscam,
-    TpLink,
-    Xiongmai,
-    Ubiquiti,
-    Vivotek,
-    /// Paths used by many brands (or by unknown ones).
-    Generic,
-}
+pub use crate::camdb::Role;
 
-/// Substring rules of [`Vendor::from_hint`], checked in order (lower case).
-const HINTS: &[(&str, Vendor)] = &[
-    ("hikvision", Vendor::Hikvision),
-    ("annke", Vendor::Hikvision),
-    ("dahua", Vendor::Dahua),
-    ("amcrest", Vendor::Dahua),
-    ("lorex", Vendor::Dahua),
-    ("axis", Vendor::Axis),
-    ("reolink", Vendor::Reolink),
-    ("uniview", Vendor::Uniview),
-    ("hanwha", Vendor::Hanwha),
-    ("techwin", Vendor::Hanwha),
-    ("wisenet", Vendor::Hanwha),
-    ("bosch", Vendor::Bosch),
-    ("foscam", Vendor::Foscam),
-    ("tp-link", Vendor::TpLink),
-    ("tplink", Vendor::TpLink),
-    ("tapo", Vendor::TpLink),
-    ("vigi", Vendor::TpLink),
-    ("xiongmai", Vendor::Xiongmai),
-    ("xmeye", Vendor::Xiongmai),
-    ("ubiquiti", Vendor::Ubiquiti),
-    ("unifi", Vendor::Ubiquiti),
-    ("ubnt", Vendor::Ubiquiti),
-    ("vivotek", Vendor::Vivotek),
-    ("unv", Vendor::Uniview),
-    ("hik", Vendor::Hikvision),
-];
-
-impl Vendor {
-    /// The brand named in `text` (an ONVIF manufacturer such as `HIKVISION`, an OUI vendor
-    /// such as `Zhejiang Dahua Technology Co., Ltd.` or [`crate::discovery::arp::oui_vendor`]'s
-    /// key, an mDNS name such as `axis-00408c000003`), by case-insensitive substring.
-    /// Never [`Vendor::Generic`].
-    #[must_use]
-    pub fn from_hint(text: &str) -> Option<Vendor> {
-        let t = text.to_ascii_lowercase();
-        HINTS
-            .iter()
-            .find(|(needle, _)| t.contains(needle))
-            .map(|(_, v)| *v)
-    }
-
-    /// The key used in paths files (`hikvision`, `tplink`, `generic`, ...).
-    #[must_use]
-    pub fn key(self) -> &'static str {
-        match self {
-            Vendor::Hikvision => "hikvision",
-            Vendor::Dahua => "dahua",
-            Vendor::Axis => "axis",
-            Vendor::Reolink => "reolink",
-            Vendor::Uniview => "uniview",
-            Vendor::Hanwha => "hanwha",
-            Vendor::Bosch => "bosch",
-            Vendor::Foscam => "foscam",
-            Vendor::TpLink => "tplink",
-            Vendor::Xiongmai => "xiongmai",
-            Vendor::Ubiquiti => "ubiquiti",
-            Vendor::Vivotek => "vivotek",
-            Vendor::Generic => "generic",
-        }
-    }
-
-    const ALL: [Vendor; 13] = [
-        Vendor::Hikvision,
-        Vendor::Dahua,
-        Vendor::Axis,
-        Vendor::Reolink,
-        Vendor::Uniview,
-        Vendor::Hanwha,
-        Vendor::Bosch,
-        Vendor::Foscam,
-        Vendor::TpLink,
-        Vendor::Xiongmai,
-        Vendor::Ubiquiti,
-        Vendor::Vivotek,
-        Vendor::Generic,
-    ];
-
-    fn from_key(word: &str) -> Option<Vendor> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.key().eq_ignore_ascii_case(word))
-    }
-}
-
-/// Which stream of a camera a path gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Main,
-    Sub,
-    /// Unknown or the only stream.
-    Any,
-}
-
-/// One dictionary path (path and query, starting with `/`).
+/// One path of the user's paths file (path and query, starting with `/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathEntry {
     pub path: Cow<'static, str>,
-    pub vendor: Vendor,
+    /// The brand the user tagged it with (`None`: any camera).
+    pub brand: Option<Brand>,
     pub role: Role,
 }
 
-const fn e(path: &'static str, vendor: Vendor, role: Role) -> PathEntry {
-    PathEntry {
-        path: Cow::Borrowed(path),
-        vendor,
-        role,
-    }
+/// One candidate of a host's dictionary.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub path: &'a str,
+    pub role: Role,
+    /// The data row, for paths of the data (`None`: a user path).
+    pub data: Option<DataPath>,
 }
-
-use Role::{Any, Main, Sub};
-use Vendor::{
-    Axis, Bosch, Dahua, Foscam, Generic, Hanwha, Hikvision, Reolink, TpLink, Ubiquiti, Uniview,
-    Vivotek, Xiongmai,
-};
-
-/// The built-in dictionary, most common first (see the module doc). `[O]`: one of the
-/// original detector's 15 paths.
-pub const BUILTIN: &[PathEntry] = &[
-    e("/Streaming/Channels/101", Hikvision, Main),
-    e("/Streaming/Channels/102", Hikvision, Sub),
-    e("/cam/realmonitor?channel=1&subtype=0", Dahua, Main), // [O]
-    e("/cam/realmonitor?channel=1&subtype=1", Dahua, Sub),  // [O]
-    e("/h264Preview_01_main", Reolink, Main),
-    e("/h264Preview_01_sub", Reolink, Sub),
-    e("/stream1", TpLink, Main), // [O] Tapo, VIGI and many generic cameras
-    e("/stream2", TpLink, Sub),
-    e("/h264/ch1/main/av_stream", Hikvision, Main), // [O] older firmware
-    e("/h264/ch1/sub/av_stream", Hikvision, Sub),
-    e("/unicast/c1/s0/live", Uniview, Main),
-    e("/unicast/c1/s1/live", Uniview, Sub),
-    e("/media/video1", Uniview, Main),
-    e("/media/video2", Uniview, Sub),
-    e("/axis-media/media.amp", Axis, Main), // [O]
-    e("/axis-media/media.amp?resolution=640x360", Axis, Sub),
-    e("/profile2/media.smp", Hanwha, Main),
-    e("/profile3/media.smp", Hanwha, Sub),
-    e("/11", Generic, Main), // [O] HiSilicon OEM cameras
-    e("/12", Generic, Sub),
-    e("/live/ch00_0", Ubiquiti, Main), // [O] airCam, also no-name OEMs
-    e("/live/ch01_0", Ubiquiti, Sub),
-    e("/videoMain", Foscam, Main),
-    e("/videoSub", Foscam, Sub),
-    e("/live.sdp", Vivotek, Main),
-    e("/live2.sdp", Vivotek, Sub),
-    e("/rtsp_tunnel?inst=1", Bosch, Main),
-    e("/rtsp_tunnel?inst=2", Bosch, Sub),
-    e(
-        "/user=admin&password=&channel=1&stream=0.sdp",
-        Xiongmai,
-        Main,
-    ),
-    e(
-        "/user=admin&password=&channel=1&stream=1.sdp",
-        Xiongmai,
-        Sub,
-    ),
-    e("/s0", Ubiquiti, Main),
-    e("/s1", Ubiquiti, Sub),
-    e("/streaming/channels/101", Hikvision, Main), // [O]
-    e("/MediaInput/h264/stream_1", Generic, Main), // [O]
-    e("/MediaInput/h264/stream_2", Generic, Sub),
-    e("/video1", Generic, Main), // [O]
-    e("/video2", Generic, Sub),
-    e("/live/0/MAIN", Generic, Main), // [O]
-    e("/live/0/HIGH", Generic, Main), // [O]
-    e("/stream", Generic, Any),       // [O]
-    e("/live", Generic, Any),         // [O]
-    e("/video", Generic, Any),        // [O]
-    e("/onvif1", Generic, Main),
-    e("/onvif2", Generic, Sub),
-    e("/av0_0", Generic, Main),
-    e("/av0_1", Generic, Sub),
-    e("/ch0_0.h264", Generic, Main),
-    e("/ch0_1.h264", Generic, Sub),
-    e("/live_main", Generic, Main),
-    e("/live_sub", Generic, Sub),
-    e("/h265Preview_01_main", Reolink, Main),
-    e("/Preview_01_main", Reolink, Main),
-    e("/Preview_01_sub", Reolink, Sub),
-    e("/Streaming/Channels/1", Hikvision, Main),
-    e("/Streaming/Channels/2", Hikvision, Sub),
-    e("/ISAPI/Streaming/channels/101", Hikvision, Main),
-    e("/axis-media/media.amp?videocodec=h264", Axis, Main),
-    e("/mpeg4/media.amp", Axis, Main),
-    e("/profile1/media.smp", Hanwha, Any),
-    e("/rtsp_tunnel", Bosch, Main),
-    e("/live3.sdp", Vivotek, Any),
-    e("/live0", Generic, Main),
-    e("/live1", Generic, Sub),
-    e("/h264", Generic, Any),
-    e("/1", Generic, Any),
-    e("/mpeg4", Generic, Any),
-];
 
 /// The dictionary for one host, in the order to try it:
 ///
-/// 1. user paths tagged with this host's vendor, then the user's untagged (generic) paths:
-///    the user wrote them for their own cameras, so they beat any built-in guess;
-/// 2. the built-in paths of that vendor, most common first;
-/// 3. every other built-in path, most common first;
-/// 4. user paths tagged with another vendor (last: they were meant for other cameras).
+/// 1. user paths tagged with this host's brand, then the user's untagged paths: the user
+///    wrote them for their own cameras, so they beat any guess;
+/// 2. the paths the brand's own verified templates give, then the brand's leads: first
+///    those that are no brand's template (paths particular to few brands), then those that
+///    are other brands' templates (the common paths that lead lists repeat for every brand);
+/// 3. every other path of the data: templates, then leads, most brands first;
+/// 4. user paths tagged with another brand (last: they were meant for other cameras).
 ///
-/// With no vendor, steps 1 and 4 merge (all user paths first) and step 2 is empty.
-/// Duplicates (same path) are kept only at their first place.
+/// With no brand, steps 1 and 4 merge (all user paths first) and step 2 is empty.
+/// Duplicates (same path) are kept only at their first place. A data path of unknown role
+/// that [`derived_subs`] makes of another candidate counts as a sub stream.
 #[must_use]
-pub fn ordered<'a>(vendor: Option<Vendor>, user: &'a [PathEntry]) -> Vec<&'a PathEntry> {
-    let fits = |p: &PathEntry| vendor.is_none() || p.vendor == Generic || Some(p.vendor) == vendor;
-    let mine = |p: &&PathEntry| vendor.is_some() && Some(p.vendor) == vendor;
-    let mut out: Vec<&'a PathEntry> = Vec::with_capacity(BUILTIN.len() + user.len());
-    out.extend(user.iter().filter(|p| mine(p)));
-    out.extend(user.iter().filter(|p| !mine(p) && fits(p)));
-    out.extend(BUILTIN.iter().filter(mine));
-    out.extend(BUILTIN.iter().filter(|p| !mine(p)));
-    out.extend(user.iter().filter(|p| !fits(p)));
+pub fn ordered<'a>(brand: Option<Brand>, user: &'a [PathEntry]) -> Vec<Candidate<'a>> {
+    let mine = |p: &&PathEntry| brand.is_some() && p.brand == brand;
+    let fits = |p: &PathEntry| brand.is_none() || p.brand.is_none() || p.brand == brand;
+    let of_user = |p: &'a PathEntry| Candidate {
+        path: p.path.as_ref(),
+        role: p.role,
+        data: None,
+    };
+    let of_data = |d: DataPath| Candidate {
+        path: d.path,
+        role: d.role,
+        data: Some(d),
+    };
+    let mut out: Vec<Candidate<'a>> = Vec::with_capacity(600 + user.len());
+    out.extend(user.iter().filter(mine).map(of_user));
+    out.extend(user.iter().filter(|p| !mine(p) && fits(p)).map(of_user));
+    if let Some(b) = brand {
+        let lead_of_b = |d: &DataPath| !d.is_template_of(b) && d.is_listed_by(b);
+        let nobodys_template = |d: &DataPath| d.template_brands().next().is_none();
+        let data = camdb::dictionary;
+        out.extend(data().filter(|d| d.is_template_of(b)).map(of_data));
+        out.extend(
+            data()
+                .filter(|d| lead_of_b(d) && nobodys_template(d))
+                .map(of_data),
+        );
+        out.extend(
+            data()
+                .filter(|d| lead_of_b(d) && !nobodys_template(d))
+                .map(of_data),
+        );
+    }
+    out.extend(camdb::dictionary().map(of_data));
+    out.extend(user.iter().filter(|p| !fits(p)).map(of_user));
     let mut seen = std::collections::HashSet::new();
-    out.retain(|p| seen.insert(p.path.as_ref()));
+    out.retain(|c| seen.insert(c.path));
+    // A path of unknown role that the rules derive from another candidate as its sub
+    // stream (`_main` → `_sub`, `101` → `102`) is a sub stream: not a main candidate.
+    let subs: std::collections::HashSet<String> = out
+        .iter()
+        .filter(|c| c.role != Role::Sub)
+        .flat_map(|c| derived_subs(c.path))
+        .collect();
+    for c in &mut out {
+        if c.role == Role::Any && c.data.is_some() && subs.contains(c.path) {
+            c.role = Role::Sub;
+        }
+    }
     out
 }
 
-/// Sub-stream paths to try once `main` (path and query) played, best guess first, none
-/// equal to `main`. Vendor rules first (`subtype=0` → `subtype=1`, `_main` → `_sub`,
+/// Sub-stream paths to try once `main` (path and query) played, best guess first, none equal
+/// to `main`: the sub templates of the brands whose main template `main` is (the hinted
+/// brand's first), closest to `main` first; then [`derived_subs`].
+#[must_use]
+pub fn sub_candidates(main: &str, brand: Option<Brand>) -> Vec<String> {
+    let makers: Vec<Brand> = camdb::dictionary()
+        .find(|d| d.path == main && d.role == Role::Main)
+        .map(|d| d.template_brands().collect())
+        .unwrap_or_default();
+    let mut ordered_makers: Vec<Brand> = brand.filter(|b| makers.contains(b)).into_iter().collect();
+    ordered_makers.extend(makers.iter().filter(|b| Some(**b) != brand));
+    let mut out: Vec<String> = Vec::new();
+    for b in ordered_makers {
+        let mut subs: Vec<&str> = camdb::dictionary()
+            .filter(|d| d.role == Role::Sub && d.tier == Tier::Template && d.is_template_of(b))
+            .map(|d| d.path)
+            .collect();
+        subs.sort_by_key(|s| std::cmp::Reverse(likeness(main, s)));
+        for s in subs {
+            if s != main && !out.iter().any(|o| o == s) {
+                out.push(s.to_owned());
+            }
+        }
+    }
+    for d in derived_subs(main) {
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Bytes `a` and `b` share at their start plus at their end.
+fn likeness(a: &str, b: &str) -> usize {
+    let pre = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let suf = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    pre + suf.min(a.len().min(b.len()) - pre)
+}
+
+/// `path` with its credential markers replaced by `user` and `password`
+/// (`[AUTH]` = base64 of `user:password`), percent-encoded where the RTSP request line
+/// needs it; `path` as is when it has none.
+#[must_use]
+pub fn fill_credentials(path: &str, user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    if !camdb::has_credential_marks(path) {
+        return path.to_owned();
+    }
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    path.replace(camdb::USER_MARK, &encode_component(user))
+        .replace(camdb::PASS_MARK, &encode_component(password))
+        .replace(camdb::AUTH_MARK, &encode_component(&auth))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode_component(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Sub-stream paths derived from `main` by rule, best guess first, none equal to `main`.
+/// Vendor rules first (`subtype=0` → `subtype=1`, `_main` → `_sub`,
 /// `/main/` → `/sub/`, `/s0/` → `/s1/`, `videoMain` → `videoSub`, `live.sdp` →
 /// `live2.sdp`, `profile2` → `profile3`, `inst=1` → `inst=2`, `stream=0.sdp` →
 /// `stream=1.sdp`, `ch00_0` → `ch01_0`, `0_0` → `0_1`, Axis `media.amp` → the same with
 /// `resolution=640x360`); when none applies, a number ending the path is incremented
 /// (`/stream1` → `/stream2`, `/Streaming/Channels/101` → `102`, `/11` → `/12`).
 #[must_use]
-pub fn sub_candidates(main: &str) -> Vec<String> {
+pub fn derived_subs(main: &str) -> Vec<String> {
     const RULES: &[(&str, &str)] = &[
         ("subtype=0", "subtype=1"),
         ("_main", "_sub"),
@@ -352,9 +266,9 @@ pub struct PathsFileError {
 pub const MAX_PATH_LEN: usize = 512;
 
 /// Parses a paths file: one path (starting with `/`) per line, then optional words in
-/// any order: a vendor key (`hikvision`, `dahua`, `axis`, `reolink`, `uniview`, `hanwha`,
-/// `bosch`, `foscam`, `tplink`, `xiongmai`, `ubiquiti`, `vivotek`, `generic`) and a role
-/// (`main`, `sub`, `any`); defaults `generic` and `any`. `#` starts a comment (at the start
+/// any order: a brand (an id of the camera database such as `hikvision`, `tp-link`,
+/// `night-owl`, or an older key such as `tplink`, `xiongmai`; `generic` = any camera) and a
+/// role (`main`, `sub`, `any`); defaults `generic` and `any`. `#` starts a comment (at the start
 /// of a line or of a word); blank lines are skipped.
 ///
 /// # Errors
@@ -386,22 +300,27 @@ pub fn parse_paths_file(text: &str) -> Result<Vec<PathEntry>, PathsFileError> {
         if path.chars().any(char::is_control) {
             return Err(bad("control character in the path".into()));
         }
-        let (mut vendor, mut role) = (None, None);
+        let (mut brand, mut role) = (None, None);
         for w in rest {
             let r = match w.to_ascii_lowercase().as_str() {
-                "main" => Some(Main),
-                "sub" => Some(Sub),
-                "any" => Some(Any),
+                "main" => Some(Role::Main),
+                "sub" => Some(Role::Sub),
+                "any" => Some(Role::Any),
                 _ => None,
             };
-            match (r, Vendor::from_key(w)) {
+            let b = if w.eq_ignore_ascii_case("generic") {
+                Some(None)
+            } else {
+                Brand::from_id(w).map(Some)
+            };
+            match (r, b) {
                 (Some(r), _) if role.is_none() => role = Some(r),
-                (None, Some(v)) if vendor.is_none() => vendor = Some(v),
+                (None, Some(v)) if brand.is_none() => brand = Some(v),
                 (Some(_), _) => return Err(bad(format!("second role {:?}", clip(w)))),
-                (None, Some(_)) => return Err(bad(format!("second vendor {:?}", clip(w)))),
+                (None, Some(_)) => return Err(bad(format!("second brand {:?}", clip(w)))),
                 (None, None) => {
                     return Err(bad(format!(
-                        "unknown word {:?} (expected a vendor or main|sub|any)",
+                        "unknown word {:?} (expected a brand id or main|sub|any)",
                         clip(w)
                     )))
                 }
@@ -409,8 +328,8 @@ pub fn parse_paths_file(text: &str) -> Result<Vec<PathEntry>, PathsFileError> {
         }
         out.push(PathEntry {
             path: Cow::Owned((*path).to_string()),
-            vendor: vendor.unwrap_or(Generic),
-            role: role.unwrap_or(Any),
+            brand: brand.flatten(),
+            role: role.unwrap_or(Role::Any),
         });
     }
     Ok(out)

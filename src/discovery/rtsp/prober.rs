@@ -1,55 +1,69 @@
 //! The per-host RTSP strategy: finds the main and the sub stream of one camera port with as
-//! few requests as possible, and proves each plays (RTP seen). It owns the order of the
-//! attempts and the per-host credential bookkeeping; the wire work is [`Conn`]'s.
+//! few requests as possible, and proves each plays (RTP seen), within a time budget. It owns
+//! the order of the attempts and the per-host credential bookkeeping; the wire work is
+//! [`Conn`]'s.
 //!
 //! 1. Known URLs (ONVIF `GetStreamUri`, mDNS `path=`) on this port, main first. The host
 //!    part is replaced by the probed address (cameras behind NAT report other hosts).
-//! 2. When none played: a random decoy path. A server that answers it 200 accepts any path
-//!    (`accepts_any_path`; its dictionary hits prove nothing until RTP arrives, which is
-//!    required anyway). On a server that authenticates before looking the path up (401 for
-//!    any path), the decoy doubles as the credential test: 401 = wrong credential, 404 =
-//!    right one. Then the dictionary ([`ordered`]; main and generic paths only, at most
-//!    `max_paths`), stopping at the first path that plays. On a server that accepts any
-//!    path, a PLAY that brings no RTP within the timeout ends the probe (every other path
-//!    would be the same silence, one timeout each); on any server, the second such PLAY
-//!    does ([`MAX_SILENT_PLAYS`]: known URLs, dictionary and sub stream together).
+//! 2. When none played: a random decoy path. On a server that authenticates before looking
+//!    the path up (401 for any path), the decoy doubles as the credential test: 401 = wrong
+//!    credential, 404 = right one. Its answer's `Server` header and Digest realm name the
+//!    brand when nothing else did ([`Brand::from_hint`]). Then the dictionary ([`ordered`]:
+//!    the brand's own paths first; main and generic paths only, at most `max_paths`):
+//!    - a server that refuses the decoy: each path it DESCRIBEs is real, so it is played at
+//!      once, stopping at the first that plays;
+//!    - a server that accepts the decoy (200 for any path): the candidates are DESCRIBEd
+//!      first and compared with the decoy's answer ([`same_answer`]: SDP tracks, formats,
+//!      parameter sets, control URLs, Content-Base); those that differ are played first,
+//!      then the best-ranked of the rest.
 //! 3. The sub stream: [`sub_candidates`] of the main path (plus the user's sub paths for
-//!    that vendor), at most [`MAX_SUB_TRIES`].
+//!    that brand), at most [`MAX_SUB_TRIES`].
+//!
+//! Waiting for RTP: a PLAY waits up to the phase timeout for the first RTP packet, except a
+//! speculative one — on a server that accepts any path, or after a PLAY on this host stayed
+//! silent — which waits [`SPECULATIVE_RTP_WAIT`]. Every wait ends at the host's budget
+//! (`ProbeOptions::budget`, default 2 × the phase timeout): when it is spent the probe ends
+//! and the report lists what was tried. A server that never streams costs its budget.
 //!
 //! Frugal by construction: one TCP connection for every DESCRIBE (a new one only after a
-//! failed PLAY or a lost connection), no OPTIONS, the server's last challenge answered at
-//! once on the next request (no 401 round trip per path). Credentials: tried in order
-//! (the hinted one first) only when the server asks; a 401 with credential k kills k for
-//! this host (never sent again); when every credential is dead the host is given up.
-//! A 401 without credentials on a path means "exists, log in" on servers that look the path
-//! up first (gst-rtsp-server) — the credentials are then tried on that path.
+//! PLAY or a lost connection), no OPTIONS, the server's last challenge answered at once on
+//! the next request (no 401 round trip per path). Credentials: tried in order (the hinted
+//! one first) only when the server asks; a 401 with credential k kills k for this host
+//! (never sent again); when every credential is dead the host is given up. A 401 without
+//! credentials on a path means "exists, log in" on servers that look the path up first
+//! (gst-rtsp-server) — the credentials are then tried on that path. Paths that carry the
+//! credential in the URL ([`fill_credentials`]) are filled with the current credential, and
+//! only tried on hosts of a brand that lists them (or when they are the user's own).
 //!
 //! Callers limit concurrency per camera with [`HostThrottle`] (at most 2 probes per IP).
 use super::conn::{Conn, Described};
-use super::paths::{decoy_path, ordered, sub_candidates, PathEntry, Role, Vendor};
+use super::paths::{decoy_path, fill_credentials, ordered, sub_candidates, PathEntry, Role};
 use super::session::{split_url, ProbeError, Timeouts};
+use crate::camdb::{self, Brand};
 use crate::config::Credential;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
 
 pub use super::session::Playable as Stream;
 pub use super::throttle::{HostGuard, HostThrottle};
 
-/// Dictionary paths tried per host when the caller has no opinion.
-pub const DEFAULT_MAX_PATHS: usize = 24;
+/// Dictionary paths DESCRIBEd per host when the caller has no opinion (known URLs and sub
+/// candidates not counted). A missing path costs one request on a kept-alive connection.
+pub const DEFAULT_MAX_PATHS: usize = 48;
 /// Sub-stream candidates tried after the main stream is found.
 pub const MAX_SUB_TRIES: usize = 3;
-/// PLAYs answered but followed by no RTP within the timeout, per host, before the host is
-/// given up: each costs a full timeout, and a server whose paths play silently twice (a
-/// decoy-aware fake, a camera whose encoder is dead) would only repeat it.
-pub const MAX_SILENT_PLAYS: u32 = 2;
+/// How long a speculative PLAY waits for the first RTP packet (see the module doc).
+pub const SPECULATIVE_RTP_WAIT: Duration = Duration::from_millis(1500);
+/// Lines of [`HostReport::tried`] kept (the rest are counted).
+const MAX_TRIED_LINES: usize = 64;
 
 /// What other discovery steps know about the camera.
 #[derive(Debug, Clone, Default)]
 pub struct Hints {
-    /// From the ONVIF manufacturer, the MAC OUI or the mDNS name ([`Vendor::from_hint`]).
-    pub vendor: Option<Vendor>,
+    /// From the ONVIF manufacturer, the mDNS name, the MAC's OUI or the web page.
+    pub brand: Option<Brand>,
     /// Stream URLs from ONVIF/mDNS, main first.
     pub known: Vec<String>,
     /// Index into the credentials of one known to work (ONVIF login): tried first.
@@ -60,8 +74,10 @@ pub struct Hints {
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
     pub timeouts: Timeouts,
-    /// Dictionary paths tried at most (known URLs and sub candidates not counted).
+    /// Dictionary paths DESCRIBEd at most.
     pub max_paths: usize,
+    /// The whole probe of the host ends within this.
+    pub budget: Duration,
     /// From `RTSP_PATHS_FILE` ([`super::paths::parse_paths_file`]).
     pub user_paths: Vec<PathEntry>,
 }
@@ -72,6 +88,7 @@ impl ProbeOptions {
         ProbeOptions {
             timeouts,
             max_paths: DEFAULT_MAX_PATHS,
+            budget: timeouts.phase * 2,
             user_paths: Vec::new(),
         }
     }
@@ -92,6 +109,14 @@ pub struct HostReport {
     pub requests: u32,
     /// Requests with credentials answered 401.
     pub failed_logins: u32,
+    /// The brand the server's own answers named (`Server` header, Digest realm) when the
+    /// hints had none, and which of the two named it.
+    #[serde(skip)]
+    pub brand: Option<(Brand, &'static str)>,
+    /// Every path tried and what came of it (`/path: 404`, `/path: silent`, ...).
+    pub tried: Vec<String>,
+    /// Wall time of the probe.
+    pub elapsed_ms: u64,
     /// One line each (host, port, phase); no credentials.
     pub errors: Vec<String>,
 }
@@ -105,6 +130,7 @@ pub fn probe_host(
     creds: &[Credential],
     opts: &ProbeOptions,
 ) -> HostReport {
+    let start = Instant::now();
     let mut order: Vec<usize> = hints
         .credential
         .filter(|k| *k < creds.len())
@@ -116,6 +142,8 @@ pub fn probe_host(
         port,
         creds,
         t: opts.timeouts,
+        budget: opts.budget,
+        deadline: start + opts.budget,
         current: order.first().copied(),
         order,
         dead: vec![false; creds.len()],
@@ -123,11 +151,14 @@ pub fn probe_host(
         conn_cred: None,
         spent: 0,
         tried: HashSet::new(),
-        silent: 0,
+        speculative: false,
+        brand: hints.brand,
         report: HostReport::default(),
     };
     p.run(hints, opts);
-    p.finish()
+    let mut r = p.finish();
+    r.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    r
 }
 
 /// The outcome of one DESCRIBE.
@@ -137,6 +168,15 @@ enum Desc {
     Missing,
     /// Give the host up (reason recorded).
     Stop,
+}
+
+/// The outcome of a search for the main stream.
+enum Search {
+    Found(String),
+    /// Every candidate tried.
+    Exhausted,
+    /// The host was given up (reason recorded).
+    Stopped,
 }
 
 /// The outcome of trying to play one path.
@@ -151,6 +191,9 @@ struct Prober<'a> {
     port: u16,
     creds: &'a [Credential],
     t: Timeouts,
+    budget: Duration,
+    /// The end of this host's budget.
+    deadline: Instant,
     /// Credential indexes in the order to try them.
     order: Vec<usize>,
     dead: Vec<bool>,
@@ -162,8 +205,9 @@ struct Prober<'a> {
     /// Requests of connections already closed.
     spent: u32,
     tried: HashSet<String>,
-    /// PLAYs that brought no RTP within the timeout.
-    silent: u32,
+    /// PLAYs from now on wait [`SPECULATIVE_RTP_WAIT`].
+    speculative: bool,
+    brand: Option<Brand>,
     report: HostReport,
 }
 
@@ -192,7 +236,7 @@ impl Prober<'_> {
         if let Some(main) = &self.report.main {
             if self.report.sub.is_none() {
                 let main_path = path_of(&main.url).unwrap_or_default();
-                self.find_sub(&main_path, hints.vendor.unwrap_or(Vendor::Generic), opts);
+                self.find_sub(&main_path, opts, None);
             }
             return;
         }
@@ -208,41 +252,124 @@ impl Prober<'_> {
             ));
             return;
         }
-        let decoy = decoy_path(fastrand::u64(..));
-        match self.describe(&decoy) {
-            Desc::Found(_) => self.report.accepts_any_path = true,
-            Desc::Missing => {}
+        let decoy = match self.describe_as(&decoy_path(fastrand::u64(..)), true) {
+            Desc::Found(d) => {
+                self.report.accepts_any_path = true;
+                self.speculative = true;
+                Some(d)
+            }
+            Desc::Missing => None,
             Desc::Stop => return,
-        }
-        let mut main = None;
-        let mut tried = 0;
-        for entry in ordered(hints.vendor, &opts.user_paths) {
-            if tried >= opts.max_paths {
-                break;
-            }
-            if entry.role == Role::Sub || self.tried.contains(entry.path.as_ref()) {
-                continue;
-            }
-            tried += 1;
-            match self.play(&entry.path) {
-                Step::Played(s) => {
-                    main = Some(entry.clone());
-                    self.found(s);
-                    break;
-                }
-                Step::Missing => {}
-                Step::Stop => return,
-            }
-        }
+        };
+        self.learn_brand();
+        let brand = self.brand;
+        // A credential in the URL goes only to the brands that take it so (and to the
+        // user's own paths): never to whatever RTSP server the generic order reaches.
+        let may_carry = |c: &super::paths::Candidate<'_>| {
+            !camdb::has_credential_marks(c.path)
+                || c.data
+                    .map_or(true, |d| brand.is_some_and(|b| d.is_listed_by(b)))
+        };
+        let cands: Vec<(String, Role)> = ordered(self.brand, &opts.user_paths)
+            .into_iter()
+            .filter(|c| c.role != Role::Sub && !self.tried.contains(c.path) && may_carry(c))
+            .take(opts.max_paths)
+            .map(|c| (c.path.to_owned(), c.role))
+            .collect();
+        let main = match &decoy {
+            None => self.play_in_order(&cands),
+            Some(d) => self.play_distinct_first(&cands, d),
+        };
         match main {
-            Some(entry) => self.find_sub(&entry.path, entry.vendor, opts),
-            None => self.report.errors.push(format!(
-                "rtsp {}:{} DESCRIBE: no stream among {} known URLs and {tried} dictionary paths",
+            Search::Found(path) => self.find_sub(&path, opts, decoy.as_ref()),
+            Search::Stopped => {}
+            Search::Exhausted => self.report.errors.push(format!(
+                "rtsp {}:{} DESCRIBE: no stream among {} known URLs and {} dictionary paths",
                 self.ip,
                 self.port,
-                known.len()
+                known.len(),
+                cands.len()
             )),
         }
+    }
+
+    /// A decoy-refusing server: every path it DESCRIBEs is real; the first that plays wins.
+    fn play_in_order(&mut self, cands: &[(String, Role)]) -> Search {
+        for (path, _) in cands {
+            match self.play(path) {
+                Step::Played(s) => {
+                    self.found(s);
+                    return Search::Found(path.clone());
+                }
+                Step::Missing => {}
+                Step::Stop => return Search::Stopped,
+            }
+        }
+        Search::Exhausted
+    }
+
+    /// A server that accepts any path: each candidate is DESCRIBEd in rank order and played
+    /// at once when its answer differs from the decoy's, or when it is the first that
+    /// answers alike (a server that plays one stream under any name is done then). The
+    /// other alike ones are played afterwards, in rank order, until one plays.
+    fn play_distinct_first(&mut self, cands: &[(String, Role)], decoy: &Described) -> Search {
+        let mut alike = Vec::new();
+        let mut played_alike = false;
+        for (path, _) in cands {
+            let before = self.requests();
+            let d = match self.describe(path) {
+                Desc::Found(d) => d,
+                Desc::Missing => continue,
+                Desc::Stop => return Search::Stopped,
+            };
+            let same = same_answer(&d, decoy);
+            if same && played_alike {
+                self.note(path, "answered like the decoy");
+                alike.push(path.clone());
+                continue;
+            }
+            played_alike |= same;
+            match self.play_described(path, &d, before) {
+                Step::Played(s) => {
+                    self.found(s);
+                    return Search::Found(path.clone());
+                }
+                Step::Missing => {}
+                Step::Stop => return Search::Stopped,
+            }
+        }
+        for path in alike {
+            match self.play(&path) {
+                Step::Played(s) => {
+                    self.found(s);
+                    return Search::Found(path);
+                }
+                Step::Missing => {}
+                Step::Stop => return Search::Stopped,
+            }
+        }
+        Search::Exhausted
+    }
+
+    /// The brand from the server's `Server` header or Digest realm, when none was hinted.
+    fn learn_brand(&mut self) {
+        if self.brand.is_some() {
+            return;
+        }
+        let Some(conn) = &self.conn else { return };
+        let found = conn
+            .server()
+            .and_then(Brand::from_hint)
+            .map(|b| (b, "rtsp-server"))
+            .or_else(|| {
+                conn.realm()
+                    .and_then(Brand::from_hint)
+                    .map(|b| (b, "rtsp-realm"))
+            });
+        if let Some((b, _)) = found {
+            self.brand = Some(b);
+        }
+        self.report.brand = found;
     }
 
     fn found(&mut self, s: Stream) {
@@ -253,21 +380,30 @@ impl Prober<'_> {
         }
     }
 
-    /// Tries the sub-stream candidates of `main_path`.
-    fn find_sub(&mut self, main_path: &str, vendor: Vendor, opts: &ProbeOptions) {
-        let mut cands = sub_candidates(main_path);
+    /// Tries the sub-stream candidates of `main_path`; on a server that accepts any path,
+    /// only those whose DESCRIBE differs from the decoy's.
+    fn find_sub(&mut self, main_path: &str, opts: &ProbeOptions, decoy: Option<&Described>) {
+        let mut cands = sub_candidates(main_path, self.brand);
         cands.extend(
             opts.user_paths
                 .iter()
-                .filter(|p| {
-                    p.role == Role::Sub && (p.vendor == vendor || p.vendor == Vendor::Generic)
-                })
+                .filter(|p| p.role == Role::Sub && (p.brand.is_none() || p.brand == self.brand))
                 .map(|p| p.path.to_string()),
         );
         let mut seen = HashSet::new();
         cands.retain(|c| !self.tried.contains(c) && seen.insert(c.clone()));
         for c in cands.into_iter().take(MAX_SUB_TRIES) {
-            match self.play(&c) {
+            let before = self.requests();
+            let d = match self.describe(&c) {
+                Desc::Found(d) => d,
+                Desc::Missing => continue,
+                Desc::Stop => return,
+            };
+            if decoy.is_some_and(|x| same_answer(&d, x)) {
+                self.note(&c, "answered like the decoy");
+                continue;
+            }
+            match self.play_described(&c, &d, before) {
                 Step::Played(s) => {
                     let same = self.report.main.as_ref().is_some_and(|m| {
                         (&m.codec, m.width, m.height) == (&s.codec, s.width, s.height)
@@ -293,58 +429,96 @@ impl Prober<'_> {
         self.spent + self.conn.as_ref().map_or(0, Conn::requests)
     }
 
+    /// Records what came of `path` (bounded).
+    fn note(&mut self, path: &str, what: &str) {
+        if self.report.tried.len() < MAX_TRIED_LINES {
+            self.report.tried.push(format!("{path}: {what}"));
+        }
+    }
+
     /// DESCRIBE + play of one path.
     fn play(&mut self, path: &str) -> Step {
         let before = self.requests();
-        let d = match self.describe(path) {
-            Desc::Found(d) => d,
-            Desc::Missing => return Step::Missing,
-            Desc::Stop => return Step::Stop,
+        match self.describe(path) {
+            Desc::Found(d) => self.play_described(path, &d, before),
+            Desc::Missing => Step::Missing,
+            Desc::Stop => Step::Stop,
+        }
+    }
+
+    /// SETUP/PLAY/first RTP of a DESCRIBEd path (see the module doc for the waits);
+    /// `before`: the request count before its DESCRIBE.
+    fn play_described(&mut self, path: &str, d: &Described, before: u32) -> Step {
+        let wait = if self.speculative {
+            SPECULATIVE_RTP_WAIT.min(self.t.phase)
+        } else {
+            self.t.phase
         };
+        let cred = self.current;
         let Some(conn) = self.conn.as_mut() else {
             return Step::Stop;
         };
-        match conn.play(&d) {
+        conn.set_rtp_wait(wait);
+        let result = conn.play(d);
+        let accepted = conn.credential_accepted();
+        match result {
             Ok(mut s) => {
-                if conn.credential_accepted() {
-                    self.report.credential = self.current;
+                if accepted || camdb::has_credential_marks(path) {
+                    self.report.credential = cred;
                 }
+                s.url = self.url(path);
                 s.requests = self.requests() - before;
+                self.note(path, "played");
                 Step::Played(s)
             }
             Err(e) => {
                 let silent = matches!(e, ProbeError::Timeout { phase: "RTP", .. });
+                self.note(path, if silent { "silent" } else { "PLAY failed" });
                 self.report.errors.push(e.to_string());
-                if !silent {
-                    return Step::Missing;
+                if self.out_of_budget() {
+                    return Step::Stop;
                 }
-                self.silent += 1;
-                let why = if self.report.accepts_any_path {
-                    // Such a server answers every path alike: another path would cost
-                    // another full timeout for the same silence.
-                    "accepts any path and sends no RTP".to_string()
-                } else if self.silent >= MAX_SILENT_PLAYS {
-                    format!("{} paths played without RTP", self.silent)
-                } else {
-                    return Step::Missing;
-                };
-                self.report.errors.push(format!(
-                    "rtsp {}:{} PLAY: {why}: host given up",
-                    self.ip, self.port
-                ));
-                Step::Stop
+                if silent {
+                    // The next PLAY on this host is a guess too: it waits less.
+                    self.speculative = true;
+                }
+                Step::Missing
             }
         }
     }
 
-    /// A usable connection with the current credential set.
+    /// Whether the budget is spent; says so in the errors once.
+    fn out_of_budget(&mut self) -> bool {
+        if Instant::now() < self.deadline {
+            return false;
+        }
+        if !self.report.errors.iter().any(|e| e.contains("budget")) {
+            let tried = self.report.tried.len();
+            self.report.errors.push(format!(
+                "rtsp {}:{} probe: budget of {:.1} s spent after {tried} paths: host given up",
+                self.ip,
+                self.port,
+                self.budget.as_secs_f64()
+            ));
+        }
+        true
+    }
+
+    /// A usable connection with the current credential set, its waits ending at the budget.
     fn conn(&mut self) -> Result<&mut Conn, ProbeError> {
         let conn = match self.conn.take() {
             Some(c) if c.is_reusable() => c,
             old => {
                 self.spent += old.as_ref().map_or(0, Conn::requests);
                 self.conn_cred = None;
-                Conn::open(&self.ip.to_string(), self.port, &self.t)?
+                let left = self.deadline.saturating_duration_since(Instant::now());
+                let t = Timeouts {
+                    connect: self.t.connect.min(left),
+                    phase: self.t.phase,
+                };
+                let mut c = Conn::open(&self.ip.to_string(), self.port, &t)?;
+                c.set_deadline(Some(self.deadline));
+                c
             }
         };
         let conn = self.conn.insert(conn);
@@ -361,10 +535,27 @@ impl Prober<'_> {
 
     /// DESCRIBE of one path with the credential bookkeeping (see the module doc).
     fn describe(&mut self, path: &str) -> Desc {
+        self.describe_as(path, false)
+    }
+
+    /// [`Self::describe`]; the decoy's outcome is not listed among the paths tried.
+    fn describe_as(&mut self, path: &str, decoy: bool) -> Desc {
+        if self.out_of_budget() {
+            return Desc::Stop;
+        }
         self.tried.insert(path.to_string());
-        let url = self.url(path);
+        let note = |p: &mut Self, what: &str| {
+            if !decoy {
+                p.note(path, what);
+            }
+        };
         let mut reopened = false;
         loop {
+            let wire = match self.current.and_then(|k| self.creds.get(k)) {
+                Some(c) => fill_credentials(path, &c.username, c.password.expose()),
+                None => fill_credentials(path, "admin", ""),
+            };
+            let url = self.url(&wire);
             let conn = match self.conn() {
                 Ok(c) => c,
                 Err(e) => {
@@ -389,6 +580,7 @@ impl Prober<'_> {
                     }
                     self.current = self.order.iter().copied().find(|k| !self.dead[*k]);
                     if self.current.is_none() {
+                        note(self, "401");
                         self.report.errors.push(format!(
                             "rtsp {}:{} DESCRIBE: 401 unauthorized (all {} credentials refused)",
                             self.ip,
@@ -399,6 +591,7 @@ impl Prober<'_> {
                     }
                 }
                 ProbeError::Unauthorized { .. } => {
+                    note(self, "401");
                     let why = if self.creds.is_empty() {
                         "credentials needed, none configured"
                     } else {
@@ -410,15 +603,20 @@ impl Prober<'_> {
                     ));
                     return Desc::Stop;
                 }
-                ProbeError::Status { .. } => return Desc::Missing,
+                ProbeError::Status { status, .. } => {
+                    note(self, &status.to_string());
+                    return Desc::Missing;
+                }
                 // A bad SDP on a working connection: this path only.
                 e if usable => {
+                    note(self, "bad answer");
                     self.report.errors.push(e.to_string());
                     return Desc::Missing;
                 }
                 // A kept-alive connection the server dropped: one fresh try.
-                _ if reused && !reopened => reopened = true,
+                _ if reused && !reopened && !self.out_of_budget() => reopened = true,
                 e => {
+                    note(self, "no answer");
                     self.report.errors.push(e.to_string());
                     return Desc::Stop;
                 }
@@ -430,6 +628,39 @@ impl Prober<'_> {
         self.report.requests = self.requests();
         self.report
     }
+}
+
+/// Whether two DESCRIBE answers describe the same thing, by what a server that plays one
+/// stream under any name would echo alike: the tracks (kind, payload type, format, clock,
+/// parameter sets and other fmtp) and the control URLs and Content-Base with each request's
+/// own URL taken out. Session ids and versions (`o=`) are not compared.
+#[must_use]
+pub fn same_answer(a: &Described, b: &Described) -> bool {
+    shape(a) == shape(b)
+}
+
+fn shape(d: &Described) -> Vec<String> {
+    let strip = |s: &str| s.replace(&d.url, "<url>");
+    let mut out = vec![
+        d.content_base.as_deref().map(strip).unwrap_or_default(),
+        d.sdp.control.as_deref().map(strip).unwrap_or_default(),
+    ];
+    for m in &d.sdp.media {
+        let rtpmap = m
+            .rtpmap
+            .as_ref()
+            .map(|r| format!("{}/{}/{:?}", r.encoding, r.clock_rate, r.channels))
+            .unwrap_or_default();
+        out.push(format!(
+            "{} {:?} {} {:?} {}",
+            m.kind,
+            m.payload_type,
+            rtpmap,
+            m.fmtp,
+            m.control.as_deref().map(strip).unwrap_or_default()
+        ));
+    }
+    out
 }
 
 /// The path and query of an `rtsp://host[:port]/path` URL without userinfo.

@@ -179,6 +179,7 @@ impl Registry {
                     seen: now.mono,
                     stream_failing,
                     validation: None,
+                    moved: None,
                 },
             );
         }

@@ -2,9 +2,9 @@
 //! the probes of many hosts at once under the per-camera throttle, the request table, and
 //! the ffprobe cross-check.
 use crate::support::lab::{with_creds, Lab};
+use camera_detector::camdb::Brand;
 use camera_detector::config::{Credential, Secret};
-use camera_detector::discovery::arp::{oui_vendor, parse_mac};
-use camera_detector::discovery::rtsp::paths::Vendor;
+use camera_detector::discovery::arp::parse_mac;
 use camera_detector::discovery::rtsp::prober::{
     probe_host, Hints, HostReport, HostThrottle, ProbeOptions, Stream,
 };
@@ -53,10 +53,10 @@ pub(super) fn cam<'a>(truth: &'a Value, ip: &str) -> &'a Value {
         .expect("camera in lab.json")
 }
 
-/// What a real run knows from the MAC: the OUI vendor, as [`Vendor`].
-pub(super) fn oui_hint(truth: &Value, ip: &str) -> Option<Vendor> {
+/// What a real run knows from the MAC: the brand of its OUI.
+pub(super) fn oui_hint(truth: &Value, ip: &str) -> Option<Brand> {
     let mac = parse_mac(cam(truth, ip)["mac"].as_str()?)?;
-    Vendor::from_hint(oui_vendor(&mac)?)
+    Brand::from_oui(&mac)
 }
 
 /// The index of `ip`'s RTSP credential among `creds` (== the failed logins before it).
@@ -153,6 +153,9 @@ pub(super) fn print_table(cases: &[Case], reports: &[HostReport]) -> u32 {
             "{:<32} {:>8} {:>6} {:>13}",
             c.name, r.requests, c.budget, r.failed_logins
         );
+        for t in &r.tried {
+            eprintln!("    {t}");
+        }
         total += r.requests;
         failed += r.failed_logins;
     }

@@ -19,121 +19,130 @@ const ORIGINAL: [&str; 15] = [
     "/video",
 ];
 
-#[test]
-fn the_dictionary_has_60_unique_paths_including_the_original_15() {
-    assert!(BUILTIN.len() >= 60, "{}", BUILTIN.len());
-    let mut seen = std::collections::HashSet::new();
-    for p in BUILTIN {
-        assert!(p.path.starts_with('/'), "{}", p.path);
-        assert!(seen.insert(p.path.as_ref()), "duplicate {}", p.path);
-    }
-    for o in ORIGINAL {
-        assert!(seen.contains(o), "missing original path {o}");
-    }
-    // Every vendor of the issue has at least one main path of its own.
-    for v in Vendor::ALL {
-        assert!(
-            BUILTIN
-                .iter()
-                .any(|p| p.vendor == v && p.role == Role::Main),
-            "{v:?}"
-        );
-    }
+fn brand(id: &str) -> Option<Brand> {
+    Some(Brand::from_id(id).unwrap_or_else(|| panic!("brand {id}")))
 }
 
-#[test]
-fn vendor_hints_from_onvif_oui_and_mdns_names() {
-    let cases = [
-        ("HIKVISION", Some(Vendor::Hikvision)),
-        ("hikvision", Some(Vendor::Hikvision)), // arp::oui_vendor key
-        (
-            "Hangzhou Hikvision Digital Technology Co.,Ltd.",
-            Some(Vendor::Hikvision),
-        ),
-        ("Zhejiang Dahua Technology Co., Ltd.", Some(Vendor::Dahua)),
-        ("Amcrest Technologies", Some(Vendor::Dahua)),
-        ("amcrest-cam5", Some(Vendor::Dahua)),
-        ("AXIS", Some(Vendor::Axis)),
-        ("axis-00408c000003", Some(Vendor::Axis)),
-        ("Reolink Innovation Limited", Some(Vendor::Reolink)),
-        (
-            "Zhejiang Uniview Technologies Co., Ltd.",
-            Some(Vendor::Uniview),
-        ),
-        ("UNV", Some(Vendor::Uniview)),
-        ("Hanwha Techwin", Some(Vendor::Hanwha)),
-        ("SAMSUNG TECHWIN CO.,LTD", Some(Vendor::Hanwha)),
-        ("Bosch Security Systems", Some(Vendor::Bosch)),
-        ("Foscam", Some(Vendor::Foscam)),
-        ("TP-LINK TECHNOLOGIES CO.,LTD.", Some(Vendor::TpLink)),
-        ("Tapo C200", Some(Vendor::TpLink)),
-        ("XMEye", Some(Vendor::Xiongmai)),
-        ("Ubiquiti Networks Inc.", Some(Vendor::Ubiquiti)),
-        ("Vivotek, Inc.", Some(Vendor::Vivotek)),
-        ("hanwha", Some(Vendor::Hanwha)),   // oui_vendor keys
-        ("vivotek", Some(Vendor::Vivotek)), //
-        ("tplink", Some(Vendor::TpLink)),   //
-        ("IPyCam", None),
-        ("Synology Incorporated", None),
-        ("", None),
-    ];
-    for (text, want) in cases {
-        assert_eq!(Vendor::from_hint(text), want, "{text:?}");
-    }
+fn paths(c: &[Candidate<'_>]) -> Vec<String> {
+    c.iter().map(|c| c.path.to_owned()).collect()
 }
 
+/// The dictionary is the data's: the original detector's paths that the public data lists
+/// are all in it; the four it does not list are not (README "Where we differ").
 #[test]
-fn the_vendors_own_paths_come_first_then_the_rest_by_commonness() {
-    let o = ordered(Some(Vendor::Uniview), &[]);
-    assert_eq!(o.len(), BUILTIN.len());
-    let first: Vec<&str> = o.iter().take(4).map(|p| p.path.as_ref()).collect();
+fn the_original_paths_the_data_lists_are_in_the_dictionary() {
+    let all = paths(&ordered(None, &[]));
+    assert!(all.len() > 500, "{}", all.len());
+    let missing: Vec<&str> = ORIGINAL
+        .iter()
+        .copied()
+        .filter(|o| !all.iter().any(|p| p == o))
+        .collect();
     assert_eq!(
-        first,
+        missing,
         [
-            "/unicast/c1/s0/live",
-            "/unicast/c1/s1/live",
-            "/media/video1",
-            "/media/video2"
+            "/streaming/channels/101",
+            "/live/0/MAIN",
+            "/live/0/HIGH",
+            "/stream"
         ]
     );
-    assert_eq!(o[4].path, "/Streaming/Channels/101");
-    // No vendor: the built-in order as is.
-    let plain: Vec<&str> = ordered(None, &[]).iter().map(|p| p.path.as_ref()).collect();
-    let builtin: Vec<&str> = BUILTIN.iter().map(|p| p.path.as_ref()).collect();
-    assert_eq!(plain, builtin);
 }
 
 #[test]
-fn user_paths_for_this_vendor_or_untagged_come_first_other_vendors_last() {
+fn the_brands_own_templates_come_first_then_its_leads_then_the_rest() {
+    let o = paths(&ordered(brand("uniview"), &[]));
+    assert_eq!(
+        &o[..5],
+        [
+            "/media/video1",
+            "/media/video2",
+            "/media/video3",
+            "/unicast/c1/s0/live",
+            "/unicast/c1/s1/live"
+        ]
+    );
+    let reolink = paths(&ordered(brand("reolink"), &[]));
+    assert_eq!(&reolink[..2], ["/Preview_01_main", "/Preview_01_sub"]);
+    // Then reolink's leads: every path reolink lists comes before the first it does not.
+    let listed = |p: &str| {
+        crate::camdb::dictionary()
+            .any(|d| d.path == p && d.is_listed_by(Brand::from_id("reolink").expect("brand")))
+    };
+    let first_other = reolink.iter().position(|p| !listed(p)).expect("others");
+    assert!(reolink[first_other..].iter().all(|p| !listed(p)));
+    assert!(reolink[..first_other]
+        .iter()
+        .any(|p| p == "/h264Preview_01_main"));
+    // No brand: the data's order as is, templates with the most brands first.
+    let plain = paths(&ordered(None, &[]));
+    assert_eq!(
+        &plain[..2],
+        [
+            "/cam/realmonitor?channel=1&subtype=1",
+            "/cam/realmonitor?channel=1&subtype=0"
+        ]
+    );
+    assert_eq!(plain.len(), reolink.len(), "same paths, other order");
+}
+
+#[test]
+fn user_paths_for_this_brand_or_untagged_come_first_other_brands_last() {
     let user = parse_paths_file(
         "/mine/reolink reolink main\n/anycam\n/other/axis axis\n/stream1 tplink\n",
     )
     .expect("valid file");
-    let o: Vec<&str> = ordered(Some(Vendor::Reolink), &user)
-        .iter()
-        .map(|p| p.path.as_ref())
-        .collect();
-    assert_eq!(
-        &o[..3],
-        ["/mine/reolink", "/anycam", "/h264Preview_01_main"]
-    );
-    assert_eq!(o.last(), Some(&"/other/axis"));
-    // The user's /stream1 (tagged TP-Link) is not duplicated: the built-in one stays.
-    assert_eq!(o.iter().filter(|p| **p == "/stream1").count(), 1);
-    // Without a vendor every user path is first, in file order.
-    let o: Vec<&str> = ordered(None, &user)
-        .iter()
-        .map(|p| p.path.as_ref())
-        .collect();
+    let o = paths(&ordered(brand("reolink"), &user));
+    assert_eq!(&o[..3], ["/mine/reolink", "/anycam", "/Preview_01_main"]);
+    assert_eq!(o.last().map(String::as_str), Some("/other/axis"));
+    // The user's /stream1 (tagged TP-Link) is not duplicated: the data's one stays.
+    assert_eq!(o.iter().filter(|p| *p == "/stream1").count(), 1);
+    // Without a brand every user path is first, in file order.
+    let o = paths(&ordered(None, &user));
     assert_eq!(
         &o[..4],
         ["/mine/reolink", "/anycam", "/other/axis", "/stream1"]
     );
-    assert_eq!(o.len(), BUILTIN.len() + 3);
+    assert_eq!(o.len(), ordered(None, &[]).len() + 3);
+}
+
+/// Sub streams from the data: the sub templates of the brands whose main template played,
+/// the hinted brand's and the closest first; rules after.
+#[test]
+fn sub_streams_from_the_brands_templates() {
+    let cases: [(&str, Option<&str>, &str); 6] = [
+        (
+            "/Streaming/Channels/101",
+            Some("hikvision"),
+            "/Streaming/Channels/102",
+        ),
+        (
+            "/cam/realmonitor?channel=1&subtype=0",
+            None,
+            "/cam/realmonitor?channel=1&subtype=1",
+        ),
+        ("/Preview_01_main", Some("reolink"), "/Preview_01_sub"),
+        ("/media/video1", None, "/media/video2"),
+        (
+            "/unicast/c1/s0/live",
+            Some("uniview"),
+            "/unicast/c1/s1/live",
+        ),
+        ("/h264Preview_01_main", None, "/h264Preview_01_sub"),
+    ];
+    for (main, b, want) in cases {
+        let got = sub_candidates(main, b.and_then(brand));
+        assert_eq!(
+            got.first().map(String::as_str),
+            Some(want),
+            "{main}: {got:?}"
+        );
+        assert!(!got.iter().any(|g| g == main));
+    }
 }
 
 #[test]
-fn sub_streams_derived_from_main_paths() {
+fn sub_streams_derived_by_rule() {
     let cases: [(&str, &[&str]); 16] = [
         ("/Streaming/Channels/101", &["/Streaming/Channels/102"]),
         (
@@ -162,18 +171,7 @@ fn sub_streams_derived_from_main_paths() {
         ("/Streaming/Channels/109", &["/Streaming/Channels/110"]),
     ];
     for (main, want) in cases {
-        assert_eq!(sub_candidates(main), want.to_vec(), "{main}");
-    }
-    // Every built-in sub path is derived from some built-in main path.
-    for s in BUILTIN.iter().filter(|p| p.role == Role::Sub) {
-        assert!(
-            BUILTIN
-                .iter()
-                .filter(|m| m.role == Role::Main && m.vendor == s.vendor)
-                .any(|m| sub_candidates(&m.path).iter().any(|c| *c == s.path)),
-            "no main path leads to {}",
-            s.path
-        );
+        assert_eq!(derived_subs(main), want.to_vec(), "{main}");
     }
 }
 
@@ -189,9 +187,9 @@ fn no_sub_guess_for_paths_without_a_pattern() {
         "/axis-media/media.amp?resolution=640x360",
     ] {
         assert!(
-            sub_candidates(main).is_empty(),
+            derived_subs(main).is_empty(),
             "{main}: {:?}",
-            sub_candidates(main)
+            derived_subs(main)
         );
     }
 }
@@ -199,24 +197,29 @@ fn no_sub_guess_for_paths_without_a_pattern() {
 #[test]
 fn paths_file_words_comments_and_defaults() {
     let text =
-        "# my cameras\n\n  /front main reolink # the porch\n/back SUB\n/x tplink any\n#/off\n";
+        "# my cameras\n\n  /front main reolink # the porch\n/back SUB\n/x tplink any\n/y generic\n#/off\n";
     let p = parse_paths_file(text).expect("valid");
     assert_eq!(
         p,
         [
             PathEntry {
                 path: "/front".into(),
-                vendor: Vendor::Reolink,
+                brand: brand("reolink"),
                 role: Role::Main
             },
             PathEntry {
                 path: "/back".into(),
-                vendor: Vendor::Generic,
+                brand: None,
                 role: Role::Sub
             },
             PathEntry {
                 path: "/x".into(),
-                vendor: Vendor::TpLink,
+                brand: brand("tp-link"),
+                role: Role::Any
+            },
+            PathEntry {
+                path: "/y".into(),
+                brand: None,
                 role: Role::Any
             },
         ]
@@ -228,9 +231,9 @@ fn paths_file_words_comments_and_defaults() {
 fn bad_paths_file_lines_name_their_line_number() {
     let cases = [
         ("/ok\nrtsp://cam/x\n", 2, "expected a path"),
-        ("/ok\n\n/x sony\n", 3, "unknown word \"sony\""),
+        ("/ok\n\n/x sonny\n", 3, "unknown word \"sonny\""),
         ("/x main sub\n", 1, "second role"),
-        ("/x axis dahua\n", 1, "second vendor"),
+        ("/x axis dahua\n", 1, "second brand"),
         ("/x\u{7}y\n", 1, "control character"),
     ];
     for (text, line, reason) in cases {
@@ -250,5 +253,28 @@ fn decoys_differ_by_seed_and_match_no_dictionary_path() {
     let (a, b) = (decoy_path(1), decoy_path(2));
     assert_ne!(a, b);
     assert!(a.starts_with('/'));
-    assert!(BUILTIN.iter().all(|p| p.path != a));
+    assert!(ordered(None, &[]).iter().all(|p| p.path != a));
+}
+
+/// Credentials in the URL: markers filled, reserved characters percent-encoded, `[AUTH]` as
+/// base64 of user:password; paths without markers untouched.
+#[test]
+fn credentials_fill_path_markers() {
+    assert_eq!(
+        fill_credentials(
+            "/user=[USERNAME]_password=[PASSWORD]_channel=1_stream=0.sdp",
+            "admin",
+            "p&ss w"
+        ),
+        "/user=admin_password=p%26ss%20w_channel=1_stream=0.sdp"
+    );
+    assert_eq!(
+        fill_credentials(
+            "/cam/realmonitor?channel=1&subtype=00&authbasic=[AUTH]",
+            "admin",
+            "admin"
+        ),
+        "/cam/realmonitor?channel=1&subtype=00&authbasic=YWRtaW46YWRtaW4%3D"
+    );
+    assert_eq!(fill_credentials("/stream1", "a", "b"), "/stream1");
 }

@@ -22,6 +22,14 @@ pub struct FakeCam {
     pub close_after_teardown: Option<Duration>,
     /// PLAY is answered 200 but no RTP ever follows.
     pub no_rtp: bool,
+    /// When not empty, RTP follows a PLAY of these paths only.
+    pub rtp_only: Vec<&'static str>,
+    /// Paths whose SDP differs from every other path's (another format parameter).
+    pub own_sdp: Vec<&'static str>,
+    /// `Server` header of every answer.
+    pub server: Option<&'static str>,
+    /// Basic realm (default `fake`).
+    pub realm: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -120,8 +128,14 @@ impl FakeCam {
             let exists = self.accept_any || self.paths.contains(&path.as_str());
             let (status, extra, body) = match method.as_str() {
                 "DESCRIBE" => {
-                    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n\
-                               m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:*\r\n";
+                    let sdp = if self.own_sdp.contains(&path.as_str()) {
+                        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n\
+                         m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
+                         a=fmtp:96 packetization-mode=1\r\na=control:*\r\n"
+                    } else {
+                        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n\
+                         m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:*\r\n"
+                    };
                     match (exists, authorized, self.auth_first) {
                         (_, false, true) | (true, false, false) => (401, "", ""),
                         (false, _, _) => (404, "", ""),
@@ -138,12 +152,19 @@ impl FakeCam {
                 _ => (401, "", ""),
             };
             let www = if status == 401 {
-                "WWW-Authenticate: Basic realm=\"fake\"\r\n"
+                format!(
+                    "WWW-Authenticate: Basic realm=\"{}\"\r\n",
+                    self.realm.unwrap_or("fake")
+                )
             } else {
-                ""
+                String::new()
             };
+            let server = self
+                .server
+                .map(|s| format!("Server: {s}\r\n"))
+                .unwrap_or_default();
             let reply = format!(
-                "RTSP/1.0 {status} X\r\nCSeq: {cseq}\r\n{extra}{www}Content-Length: {}\r\n\r\n{body}",
+                "RTSP/1.0 {status} X\r\nCSeq: {cseq}\r\n{server}{extra}{www}Content-Length: {}\r\n\r\n{body}",
                 body.len()
             );
             if s.write_all(reply.as_bytes()).is_err() {
@@ -153,7 +174,8 @@ impl FakeCam {
                 std::thread::sleep(wait);
                 return;
             }
-            if method == "PLAY" && status == 200 && !self.no_rtp {
+            let streams = self.rtp_only.is_empty() || self.rtp_only.contains(&path.as_str());
+            if method == "PLAY" && status == 200 && !self.no_rtp && streams {
                 let mut rtp = vec![b'$', 0, 0, 12, 0x80, 96];
                 rtp.extend_from_slice(&[0; 10]);
                 let _ = s.write_all(&rtp);

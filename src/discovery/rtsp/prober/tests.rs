@@ -2,6 +2,7 @@
 //! credential rules and the decoy, exactly.
 use super::fake::{basic, FakeCam};
 use super::*;
+use crate::camdb::Brand;
 use crate::config::Secret;
 use std::time::Duration;
 
@@ -23,9 +24,9 @@ fn opts() -> ProbeOptions {
     })
 }
 
-fn hints(vendor: Option<Vendor>) -> Hints {
+fn hints(brand: Option<&str>) -> Hints {
     Hints {
-        vendor,
+        brand: brand.map(|b| Brand::from_id(b).expect("brand")),
         ..Hints::default()
     }
 }
@@ -36,21 +37,21 @@ fn hints(vendor: Option<Vendor>) -> Hints {
 #[test]
 fn lookup_first_server_each_credential_at_most_once() {
     let cam = FakeCam {
-        paths: vec!["/h264Preview_01_main", "/h264Preview_01_sub"],
+        paths: vec!["/Preview_01_main", "/Preview_01_sub"],
         basic: Some(("admin", "right")),
         ..FakeCam::default()
     }
     .start();
     let c = creds(&[("admin", "wrong"), ("admin", "right"), ("root", "never")]);
-    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::Reolink)), &c, &opts());
+    let r = probe_host(LOCAL, cam.port, &hints(Some("reolink")), &c, &opts());
     let url = |p: &str| format!("rtsp://127.0.0.1:{}{p}", cam.port);
     assert_eq!(
         r.main.as_ref().map(|s| s.url.clone()),
-        Some(url("/h264Preview_01_main"))
+        Some(url("/Preview_01_main"))
     );
     assert_eq!(
         r.sub.as_ref().map(|s| s.url.clone()),
-        Some(url("/h264Preview_01_sub"))
+        Some(url("/Preview_01_sub"))
     );
     assert_eq!((r.credential, r.failed_logins), (Some(1), 1), "{r:?}");
     assert!(!r.accepts_any_path);
@@ -84,7 +85,7 @@ fn auth_first_server_with_wrong_credentials_only() {
     }
     .start();
     let c = creds(&[("admin", "a"), ("admin", "b")]);
-    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::Uniview)), &c, &opts());
+    let r = probe_host(LOCAL, cam.port, &hints(Some("uniview")), &c, &opts());
     assert!(r.main.is_none() && r.sub.is_none());
     assert_eq!((r.requests, r.failed_logins, r.credential), (3, 2, None));
     assert_eq!(
@@ -119,19 +120,24 @@ fn auth_first_server_decoy_finds_the_credential() {
     }
     .start();
     let c = creds(&[("admin", "wrong"), ("admin", "right")]);
-    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::Uniview)), &c, &opts());
+    let r = probe_host(LOCAL, cam.port, &hints(Some("uniview")), &c, &opts());
     assert_eq!(
         r.main.as_ref().map(|s| s.url.clone()),
         Some(format!("rtsp://127.0.0.1:{}/media/video1", cam.port))
     );
     assert!(r.sub.is_none());
-    // decoy (none, wrong, right) 3 + /unicast/c1/s0/live 1 + video1 4 + /media/video2 1.
-    assert_eq!((r.requests, r.failed_logins, r.credential), (9, 1, Some(1)));
+    // decoy (none, wrong, right) 3 + video1 4 + the sub templates video2, video3 and
+    // /unicast/c1/s1/live 1 each.
+    assert_eq!(
+        (r.requests, r.failed_logins, r.credential),
+        (10, 1, Some(1))
+    );
     assert!(r.errors.is_empty(), "{:?}", r.errors);
 }
 
-/// A server that answers any path is flagged; its "sub streams" (the same stream under
-/// other names) are not reported.
+/// A server that answers any path is flagged; the first candidate is played at once (such
+/// a server usually plays one stream under any name), and its "sub streams" (answers alike
+/// the decoy's) are not even played.
 #[test]
 fn a_server_accepting_any_path_is_flagged() {
     let cam = FakeCam {
@@ -141,21 +147,61 @@ fn a_server_accepting_any_path_is_flagged() {
     .start();
     let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts());
     assert!(r.accepts_any_path);
+    let first_main = ordered(None, &[])
+        .into_iter()
+        .find(|c| c.role != Role::Sub)
+        .map(|c| c.path.to_owned())
+        .expect("a main path");
     assert_eq!(
         r.main.as_ref().map(|s| s.url.clone()),
-        Some(format!(
-            "rtsp://127.0.0.1:{}{}",
-            cam.port,
-            super::super::paths::BUILTIN[0].path
-        ))
+        Some(format!("rtsp://127.0.0.1:{}{first_main}", cam.port))
     );
     assert!(r.sub.is_none(), "{r:?}");
-    // decoy 1 + main 4 + the one sub candidate (/Streaming/Channels/102) 4.
-    assert_eq!(r.requests, 9);
+    // decoy 1 + main 4 + three sub candidates DESCRIBEd, answered like the decoy: 3.
+    assert_eq!(r.requests, 8, "{r:?}");
+    assert_eq!(cam.log().iter().filter(|q| q.method == "PLAY").count(), 1);
 }
 
-/// Probes `cam` made silent (PLAY answered, no RTP) with a 0.3 s phase timeout: the report
-/// (no main stream asserted) and the PLAYs the server got.
+/// A server that answers 200 to any path but streams only on its real path (a template of
+/// the data, ranked after others): found, after one speculative PLAY of the best-ranked path.
+#[test]
+fn a_server_accepting_any_path_streaming_on_its_real_path_only_is_found() {
+    for own in [false, true] {
+        let cam = FakeCam {
+            accept_any: true,
+            rtp_only: vec!["/Streaming/Channels/101"],
+            own_sdp: if own {
+                vec!["/Streaming/Channels/101"]
+            } else {
+                vec![]
+            },
+            ..FakeCam::default()
+        }
+        .start();
+        let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts());
+        assert_eq!(
+            r.main.as_ref().map(|s| s.url.clone()),
+            Some(format!(
+                "rtsp://127.0.0.1:{}/Streaming/Channels/101",
+                cam.port
+            )),
+            "own SDP {own}: {r:?}"
+        );
+        assert!(r.accepts_any_path);
+        let plays = cam.log().iter().filter(|q| q.method == "PLAY").count();
+        // One silent PLAY of the best-ranked path, then the real one: DESCRIBEd differently
+        // it is played at once, DESCRIBEd alike it waits for the end of the candidates.
+        assert_eq!(plays, 2, "own SDP {own}: {r:?}");
+        assert!(
+            r.tried.iter().any(|t| t.ends_with(": silent")),
+            "{:?}",
+            r.tried
+        );
+    }
+}
+
+/// Probes `cam` made silent (PLAY answered, no RTP) with a 0.3 s phase timeout (budget
+/// 0.6 s): the report (no main stream asserted) and the PLAYs the server got.
 fn probe_without_rtp(cam: FakeCam) -> (HostReport, usize) {
     let cam = FakeCam {
         no_rtp: true,
@@ -172,32 +218,35 @@ fn probe_without_rtp(cam: FakeCam) -> (HostReport, usize) {
     (r, plays)
 }
 
-/// A hostile server that answers 200 to every path and never sends RTP costs one RTP
-/// timeout, not one per dictionary path: decoy, then DESCRIBE, SETUP, PLAY of one path.
+/// A hostile server that answers 200 to every path and never sends RTP costs its budget
+/// (2 × the phase timeout): a PLAY or two, not one timeout per dictionary path.
 #[test]
-fn a_server_accepting_any_path_without_rtp_costs_one_timeout() {
+fn a_server_accepting_any_path_without_rtp_costs_its_budget() {
     let (r, plays) = probe_without_rtp(FakeCam {
         accept_any: true,
         ..FakeCam::default()
     });
     assert!(r.accepts_any_path);
-    assert_eq!(plays, 1, "{r:?}");
-    assert_eq!(r.requests, 4, "{r:?}");
+    assert!((1..=2).contains(&plays), "{plays} PLAYs: {r:?}");
     assert!(
-        r.errors
-            .iter()
-            .any(|e| e.contains("RTP: no answer within 0.3 s")),
+        r.errors.iter().any(|e| e.contains("budget of 0.6 s spent")),
         "{:?}",
         r.errors
     );
+    assert!(r
+        .errors
+        .iter()
+        .any(|e| e.contains("RTP: no answer within 0.3 s")));
 }
 
 /// A server that refuses the decoy but answers 200 to every real dictionary path and never
-/// sends RTP costs [`MAX_SILENT_PLAYS`] timeouts, not one per path.
+/// sends RTP: the first PLAY waits the phase timeout, the next one less, and the budget
+/// ends it.
 #[test]
-fn silent_paths_on_a_decoy_refusing_server_cost_two_timeouts() {
+fn silent_paths_on_a_decoy_refusing_server_cost_the_budget() {
     let paths: Vec<&'static str> = ordered(None, &[])
         .iter()
+        .filter(|p| p.role != Role::Sub)
         .take(8)
         .map(|p| &*Box::leak(p.path.to_string().into_boxed_str()))
         .collect();
@@ -206,14 +255,76 @@ fn silent_paths_on_a_decoy_refusing_server_cost_two_timeouts() {
         ..FakeCam::default()
     });
     assert!(!r.accepts_any_path, "{r:?}");
-    assert_eq!(plays, MAX_SILENT_PLAYS as usize, "{r:?}");
+    assert_eq!(plays, 2, "{r:?}");
     assert!(
         r.errors
             .iter()
-            .any(|e| e.ends_with("PLAY: 2 paths played without RTP: host given up")),
+            .any(|e| e.ends_with("probe: budget of 0.6 s spent after 2 paths: host given up")),
         "{:?}",
         r.errors
     );
+}
+
+/// The brand from the server's own answers when nothing was hinted: its `Server` header
+/// (or its Digest/Basic realm) orders the dictionary by that brand's templates.
+#[test]
+fn the_servers_own_answers_name_the_brand() {
+    let cam = FakeCam {
+        paths: vec!["/media/video1"],
+        server: Some("UNV RTSP Server"),
+        ..FakeCam::default()
+    }
+    .start();
+    let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts());
+    assert_eq!(
+        r.brand.map(|(b, how)| (b.id(), how)),
+        Some(("uniview", "rtsp-server"))
+    );
+    // decoy 1 + /media/video1 (uniview's first template) 4 + its three sub templates 3.
+    assert_eq!(r.requests, 8, "{r:?}");
+    let realm = FakeCam {
+        paths: vec!["/axis-media/media.amp"],
+        basic: Some(("root", "pass")),
+        auth_first: true,
+        realm: Some("AXIS_ACCC8E012345"),
+        ..FakeCam::default()
+    }
+    .start();
+    let r = probe_host(
+        LOCAL,
+        realm.port,
+        &hints(None),
+        &creds(&[("root", "pass")]),
+        &opts(),
+    );
+    assert_eq!(
+        r.brand.map(|(b, how)| (b.id(), how)),
+        Some(("axis", "rtsp-realm"))
+    );
+    assert!(r.main.is_some(), "{r:?}");
+}
+
+/// A path with the credential in the URL is sent filled (percent-encoded) and reported with
+/// its markers: the password never reaches the report.
+#[test]
+fn credentials_in_the_path_are_filled_on_the_wire_and_marked_in_the_report() {
+    let cam = FakeCam {
+        paths: vec!["/user=admin&password=s%26cr%20t&channel=1&stream=0.sdp?real_stream"],
+        ..FakeCam::default()
+    }
+    .start();
+    let c = creds(&[("admin", "s&cr t")]);
+    let r = probe_host(LOCAL, cam.port, &hints(Some("xmeye")), &c, &opts());
+    let main = r.main.as_ref().expect("main");
+    assert_eq!(
+        main.url,
+        format!(
+            "rtsp://127.0.0.1:{}/user=[USERNAME]&password=[PASSWORD]&channel=1&stream=0.sdp?real_stream",
+            cam.port
+        )
+    );
+    assert_eq!(r.credential, Some(0));
+    assert!(!format!("{r:?}").contains("s&cr t") && !format!("{r:?}").contains("s%26cr"));
 }
 
 /// Known URLs (ONVIF/mDNS) are tried first, on the probed address and port only, without
@@ -256,7 +367,7 @@ fn a_path_that_needs_credentials_when_none_are_configured() {
         ..FakeCam::default()
     }
     .start();
-    let r = probe_host(LOCAL, cam.port, &hints(Some(Vendor::TpLink)), &[], &opts());
+    let r = probe_host(LOCAL, cam.port, &hints(Some("tp-link")), &[], &opts());
     assert!(r.main.is_none());
     assert_eq!((r.requests, r.failed_logins), (2, 0));
     assert_eq!(
