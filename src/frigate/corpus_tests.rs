@@ -12,8 +12,9 @@ use super::model::{self, Received};
 use super::parser_model;
 use super::python_tests::{python, CAMERA_SIDE};
 use super::tests::{opts, record, stream};
-use super::url::{percent_encode, placeholder_value, PASSWORD_MARKER, USER_MARKER};
+use super::url::{percent_encode, placeholder_value, AUTH_MARK, PASS_MARK, USER_MARK};
 use super::*;
+use crate::discovery::rtsp::paths::fill_credentials;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -92,17 +93,49 @@ fn camera(i: usize, user: &str) -> CameraRecord {
     r.ip = ip.parse().expect("ip");
     let (main, sub) = match i % 6 {
         0 => (
-            stream(&format!("rtsp://{ip}:554/cam/realmonitor?channel=1&subtype=0"), Some((1920, 1080))),
-            Some(stream(&format!("rtsp://{ip}:554/cam/realmonitor?channel=1&subtype=1"), Some((640, 480)))),
+            stream(
+                &format!("rtsp://{ip}:554/cam/realmonitor?channel=1&subtype=0"),
+                Some((1920, 1080)),
+            ),
+            Some(stream(
+                &format!("rtsp://{ip}:554/cam/realmonitor?channel=1&subtype=1"),
+                Some((640, 480)),
+            )),
         ),
         1 => (
-            stream(&format!("rtsp://{ip}:554/h264Preview_01_main"), Some((2560, 1440))),
-            Some(stream(&format!("rtsp://{ip}:554/h264Preview_01_sub"), Some((640, 360)))),
+            stream(
+                &format!("rtsp://{ip}:554/h264Preview_01_main"),
+                Some((2560, 1440)),
+            ),
+            Some(stream(
+                &format!("rtsp://{ip}:554/h264Preview_01_sub"),
+                Some((640, 360)),
+            )),
         ),
-        2 => (stream(&format!("rtsp://{ip}:554/live@main&x"), Some((1920, 1080))), None),
+        2 if (i / 6) % 2 == 0 => (
+            stream(&format!("rtsp://{ip}:554/live@main&x"), Some((1920, 1080))),
+            None,
+        ),
+        2 => (
+            stream(
+                &format!("rtsp://{ip}:554/videostream.asf?authbasic={AUTH_MARK}&x=@"),
+                Some((1920, 1080)),
+            ),
+            None,
+        ),
         3 => (
-            stream(&format!("rtsp://{ip}:554/user={USER_MARKER}&password={PASSWORD_MARKER}&channel=1&stream=0.sdp?"), Some((1280, 720))),
-            Some(stream(&format!("rtsp://{ip}:554/user={USER_MARKER}&password={PASSWORD_MARKER}&channel=1&stream=1.sdp?"), Some((352, 288)))),
+            stream(
+                &format!(
+                    "rtsp://{ip}:554/user={USER_MARK}&password={PASS_MARK}&channel=1&stream=0.sdp?"
+                ),
+                Some((1280, 720)),
+            ),
+            Some(stream(
+                &format!(
+                    "rtsp://{ip}:554/user={USER_MARK}&password={PASS_MARK}&channel=1&stream=1.sdp?"
+                ),
+                Some((352, 288)),
+            )),
         ),
         4 => {
             let mut s = stream(&format!("rtsp://{ip}:554/media/video1"), None);
@@ -110,8 +143,14 @@ fn camera(i: usize, user: &str) -> CameraRecord {
             (s, None)
         }
         _ => (
-            stream(&format!("rtsp://{ip}:8554/Streaming/Channels/101"), Some((2688, 1520))),
-            Some(stream(&format!("rtsp://{ip}:8554/Streaming/Channels/102"), Some((704, 576)))),
+            stream(
+                &format!("rtsp://{ip}:8554/Streaming/Channels/101"),
+                Some((2688, 1520)),
+            ),
+            Some(stream(
+                &format!("rtsp://{ip}:8554/Streaming/Channels/102"),
+                Some((704, 576)),
+            )),
         ),
     };
     r.main = Some(main);
@@ -160,25 +199,29 @@ fn must_receive(url: &str, user: &str, pw: &str) -> Received {
         .map_or(url, |(_, r)| r)
         .replace('{', "%7B")
         .replace('}', "%7D");
-    if rest.contains(USER_MARKER) || rest.contains(PASSWORD_MARKER) {
-        let filled = rest
-            .replace(USER_MARKER, &percent_encode(user))
-            .replace(PASSWORD_MARKER, &percent_encode(pw));
-        return Received::expect(None, &filled);
+    if crate::camdb::has_credential_marks(&rest) {
+        return Received::expect(None, &fill_credentials(&rest, user, pw));
     }
     Received::expect(Some((user, pw)), &rest)
 }
 
 /// Why a camera may or must be left out in a mode, from its login and URL alone.
-fn exclusion(rec: &CameraRecord, user: &str, pw: &str, go2rtc: bool) -> (bool, bool) {
+fn exclusion(
+    rec: &CameraRecord,
+    user: &str,
+    pw: &str,
+    go2rtc: bool,
+    placeholders: bool,
+) -> (bool, bool) {
     let main = rec.main.as_ref().expect("main");
-    let markers = main.url.contains(USER_MARKER);
+    let markers = crate::camdb::has_credential_marks(&main.url);
     let ffmpeg = !go2rtc || main.udp_only;
     let len = percent_encode(user).len() + 1 + percent_encode(pw).len();
     let path_len = must_receive(&main.url, user, pw).target.chars().count() + 7;
     let must = (!markers && user.contains(':'))
         || (ffmpeg && !markers && len > model::FFMPEG_MAX_AUTH)
-        || (!go2rtc && markers && path_len > model::FRIGATE_MAX_PATH);
+        || (!go2rtc && markers && path_len > model::FRIGATE_MAX_PATH)
+        || (placeholders && !pw.is_empty() && main.url.contains(AUTH_MARK));
     // The `%XX` user shield costs two bytes; near the limit either way is right.
     let may = ffmpeg && !markers && len + 2 > model::FFMPEG_MAX_AUTH;
     (must, may)
@@ -228,6 +271,7 @@ fn every_corpus_config_passes_the_parser_and_credential_models() {
     let cams: Vec<CameraRecord> = (0..pairs.len()).map(|i| camera(i, &pairs[i].0)).collect();
     let vars = variables(&creds);
     let mut checked = 0;
+    let (mut batch, mut wants) = (Vec::new(), Vec::new());
     for (go2rtc, password_env) in MODES {
         let mut o = options(go2rtc, password_env);
         // The broker login from the corpus too (Frigate formats it once).
@@ -261,7 +305,7 @@ fn every_corpus_config_passes_the_parser_and_credential_models() {
             .map(|l| (l.camera.as_str(), l.reason.as_str()))
             .collect();
         for (i, rec) in cams.iter().enumerate() {
-            let (must, may) = exclusion(rec, &pairs[i].0, &pairs[i].1, go2rtc);
+            let (must, may) = exclusion(rec, &pairs[i].0, &pairs[i].1, go2rtc, password_env);
             let left = out.get(rec.id.as_str());
             assert!(
                 left.is_some() == must || (may && !must),
@@ -278,8 +322,50 @@ fn every_corpus_config_passes_the_parser_and_credential_models() {
         }
         assert!(p.cameras.len() > pairs.len() * 3 / 4, "{}", p.cameras.len());
         checked += p.cameras.len();
+        let env_map: BTreeMap<&str, &str> = env.iter().copied().collect();
+        let yaml = render_yaml(&cams, &creds, &o);
+        batch.push(serde_json::json!({"env": env_map, "yaml": yaml}));
+        wants.push(receives(&p, &env));
     }
     assert!(checked >= 4 * 450, "{checked}");
+    // The same configs read by Python (PyYAML) and its own reading of the rules.
+    let input = Value::Array(batch).to_string();
+    let test = "every_corpus_config_passes_the_parser_and_credential_models";
+    let Some(got) = python(test, CAMERA_SIDE, &["--batch"], &input) else {
+        return;
+    };
+    for (m, (inputs, streams)) in wants.iter().enumerate() {
+        assert_eq!(got[m]["inputs"], *inputs, "mode {m}");
+        assert_eq!(got[m]["streams"], *streams, "mode {m}");
+    }
+}
+
+/// What each camera of `p` receives through the credential model, as [`CAMERA_SIDE`]
+/// prints it: `(inputs by camera, go2rtc streams by name)`.
+fn receives(p: &Plan<'_>, env_pairs: &[(&str, &str)]) -> (Value, Value) {
+    let hex = |b: &Option<Vec<u8>>| {
+        b.as_ref()
+            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+    };
+    let seen = |r: Result<Received, String>| match r {
+        Ok(r) => serde_json::json!([hex(&r.user), hex(&r.password), r.target]),
+        Err(e) => Value::String(format!("error: {e}")),
+    };
+    let mut inputs = serde_json::Map::new();
+    let mut streams = serde_json::Map::new();
+    for c in &p.cameras {
+        let list: Vec<Value> = c
+            .inputs
+            .iter()
+            .filter(|i| !i.restream)
+            .map(|i| seen(model::direct_input(&i.path, &env_pairs)))
+            .collect();
+        inputs.insert(c.name.clone(), Value::Array(list));
+        for (name, source) in &c.streams {
+            streams.insert(name.clone(), seen(model::go2rtc_source(source, &env_pairs)));
+        }
+    }
+    (Value::Object(inputs), Value::Object(streams))
 }
 
 /// Fixture `k`: six cameras (one of each URL shape) of the corpus in mode `k % 4`.
@@ -312,28 +398,7 @@ fn fixture(k: usize, pairs: &[(String, String)]) -> (String, Value) {
             Passwords::Plain
         },
     );
-    let hex = |b: &Option<Vec<u8>>| {
-        b.as_ref()
-            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-    };
-    let seen = |r: Result<Received, String>| match r {
-        Ok(r) => serde_json::json!([hex(&r.user), hex(&r.password), r.target]),
-        Err(e) => Value::String(format!("error: {e}")),
-    };
-    let mut inputs = serde_json::Map::new();
-    let mut streams = serde_json::Map::new();
-    for c in &p.cameras {
-        let list: Vec<Value> = c
-            .inputs
-            .iter()
-            .filter(|i| !i.restream)
-            .map(|i| seen(model::direct_input(&i.path, &env_pairs)))
-            .collect();
-        inputs.insert(c.name.clone(), Value::Array(list));
-        for (name, source) in &c.streams {
-            streams.insert(name.clone(), seen(model::go2rtc_source(source, &env_pairs)));
-        }
-    }
+    let (inputs, streams) = receives(&p, &env_pairs);
     let left: serde_json::Map<String, Value> = p
         .left_out
         .iter()
@@ -357,6 +422,8 @@ fn the_checked_in_sample_is_what_the_generator_writes() {
     let pairs = corpus();
     let dir = fixture_dir();
     let bless = std::env::var_os("CD_BLESS_FIXTURES").is_some();
+    let mut batch = Vec::new();
+    let mut expects = Vec::new();
     for k in 0..FIXTURES {
         let (yaml, expect) = fixture(k, &pairs);
         let expect_text = serde_json::to_string_pretty(&expect).expect("json") + "\n";
@@ -381,16 +448,16 @@ fn the_checked_in_sample_is_what_the_generator_writes() {
             "{}",
             j.display()
         );
-        let vars = serde_json::to_string(&expect["env"]).expect("env");
-        let Some(got) = python(
-            "the_checked_in_sample_is_what_the_generator_writes",
-            CAMERA_SIDE,
-            &[&vars],
-            &yaml,
-        ) else {
-            return;
-        };
-        assert_eq!(got["inputs"], expect["inputs"], "fixture {k}");
-        assert_eq!(got["streams"], expect["streams"], "fixture {k}");
+        batch.push(serde_json::json!({"env": expect["env"], "yaml": yaml}));
+        expects.push(expect);
+    }
+    let input = Value::Array(batch).to_string();
+    let test = "the_checked_in_sample_is_what_the_generator_writes";
+    let Some(got) = python(test, CAMERA_SIDE, &["--batch"], &input) else {
+        return;
+    };
+    for (k, expect) in expects.iter().enumerate() {
+        assert_eq!(got[k]["inputs"], expect["inputs"], "fixture {k}");
+        assert_eq!(got[k]["streams"], expect["streams"], "fixture {k}");
     }
 }

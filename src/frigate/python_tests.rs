@@ -39,11 +39,12 @@ print(json.dumps(docs))
 /// first `/?#`, credentials up to its last `@`, at most 127 bytes, `ff_urldecode`, split
 /// at the first `:`); a go2rtc source is formatted once, must hold no `${...}`, then Go's
 /// net/url rules (or, for `ffmpeg:`, one argv word and ffmpeg). Prints
-/// `{"inputs": {camera: [[user_hex, pw_hex, target] | "error", ...]}, "streams": {name: ...}}`.
+/// `{"inputs": {camera: [[user_hex, pw_hex, target] | "error", ...]}, "streams": {name: ...}}`;
+/// with `--batch`, stdin is a JSON list of `{"env": …, "yaml": …}` and the output a list.
 pub(super) const CAMERA_SIDE: &str = r##"
 import json, re, sys, yaml
 from urllib.parse import quote_plus
-env = json.loads(sys.argv[1])
+env = {}
 HEX = set(b"0123456789abcdefABCDEF")
 def frigate(path):
     path = path.format(**env).format(**env)
@@ -119,13 +120,23 @@ def safe(f, x):
         return f(x)
     except Exception as e:
         return "error: %s" % type(e).__name__
-doc = yaml.safe_load(sys.stdin.read())
-inputs = {name: [safe(lambda p: ffmpeg(frigate(p)), i["path"]) for i in cam["ffmpeg"]["inputs"]
-                 if "input_args" not in i]
-          for name, cam in (doc.get("cameras") or {}).items()}
-streams = {name: safe(go2rtc, src)
-           for name, src in ((doc.get("go2rtc") or {}).get("streams") or {}).items()}
-print(json.dumps({"inputs": inputs, "streams": streams}))
+def camera_side(text):
+    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    inputs = {name: [safe(lambda p: ffmpeg(frigate(p)), i["path"])
+                     for i in cam["ffmpeg"]["inputs"] if "input_args" not in i]
+              for name, cam in (doc.get("cameras") or {}).items()}
+    streams = {name: safe(go2rtc, src)
+               for name, src in ((doc.get("go2rtc") or {}).get("streams") or {}).items()}
+    return {"inputs": inputs, "streams": streams}
+if sys.argv[1] == "--batch":
+    out = []
+    for item in json.loads(sys.stdin.read()):
+        env = item["env"]
+        out.append(camera_side(item["yaml"]))
+    print(json.dumps(out))
+else:
+    env = json.loads(sys.argv[1])
+    print(json.dumps(camera_side(sys.stdin.read())))
 "##;
 
 /// What [`CAMERA_SIDE`] prints for a login: hex of the user and password bytes.

@@ -25,14 +25,13 @@
 
 use super::model::{self, python_space, Received};
 pub use crate::contract::url::percent_encode;
+use crate::discovery::rtsp::paths::fill_credentials;
 
 /// What Frigate substitutes for the camera password when FRIGATE_RTSP_PASSWORD_ENV is set.
 pub const RTSP_PASSWORD_PLACEHOLDER: &str = "{FRIGATE_RTSP_PASSWORD}";
 /// What Frigate substitutes for the broker password when FRIGATE_RTSP_PASSWORD_ENV is set.
 pub const MQTT_PASSWORD_PLACEHOLDER: &str = "{FRIGATE_MQTT_PASSWORD}";
-/// The markers a dictionary path uses for a login carried in the path itself.
-pub const USER_MARKER: &str = "[USERNAME]";
-pub const PASSWORD_MARKER: &str = "[PASSWORD]";
+pub use crate::camdb::{AUTH_MARK, PASS_MARK, USER_MARK};
 
 /// How a password is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +65,8 @@ pub enum Unexpressible {
     PathTooLong,
     #[error("its stream URL is not rtsp://")]
     NotRtsp,
+    #[error("its path carries the login as base64 ([AUTH]), which a password placeholder cannot express")]
+    AuthInPath,
     #[error(
         "no encoding of its credentials reaches the camera intact through Frigate (see README)"
     )]
@@ -134,26 +135,28 @@ fn survive_two_passes(s: &str) -> String {
     s.replace('{', "{{{{").replace('}', "}}}}")
 }
 
-/// `rest` with the markers replaced by the percent-encoded login (`{VAR}` for the password
-/// in placeholder mode), or `None` when it has no marker. No login: both empty.
-fn fill_markers(rest: &str, login: Option<&Login<'_>>) -> Option<(String, String)> {
-    // The markers were brace-free; `split` left `[` `]` alone.
-    if !rest.contains(USER_MARKER) && !rest.contains(PASSWORD_MARKER) {
-        return None;
+/// `rest` with the dictionary's login markers filled as the prober filled them when the
+/// stream played (`crate::discovery::rtsp::paths::fill_credentials`: percent-encoded,
+/// `[AUTH]` = base64 of `user:password`), `{VAR}` for the password in placeholder mode:
+/// `(written, received)`, or `None` when `rest` has no marker. No login: empty values.
+///
+/// # Errors
+/// `[AUTH]` in placeholder mode (base64 of the password is the password).
+fn fill_markers(
+    rest: &str,
+    login: Option<&Login<'_>>,
+) -> Result<Option<(String, String)>, Unexpressible> {
+    if !crate::camdb::has_credential_marks(rest) {
+        return Ok(None);
     }
-    let (user, written, received) = match login {
-        Some(l) => (
-            percent_encode(l.user),
-            secret(l, percent_encode),
-            percent_encode(l.password),
-        ),
-        None => (String::new(), String::new(), String::new()),
+    let (user, password) = login.map_or(("", ""), |l| (l.user, l.password));
+    let received = fill_credentials(rest, user, password);
+    let written = match login.and_then(|l| l.var.filter(|_| !l.password.is_empty())) {
+        None => received.clone(),
+        Some(_) if rest.contains(AUTH_MARK) => return Err(Unexpressible::AuthInPath),
+        Some(var) => fill_credentials(&rest.replace(PASS_MARK, &format!("{{{var}}}")), user, ""),
     };
-    let fill = |pw: &str| {
-        rest.replace(USER_MARKER, &user)
-            .replace(PASSWORD_MARKER, pw)
-    };
-    Some((fill(&written), fill(&received)))
+    Ok(Some((written, received)))
 }
 
 /// The `ffmpeg.inputs[].path` for `url` opened with `login` (direct mode): see the module
@@ -171,7 +174,7 @@ pub fn direct_url(url: &str, login: Option<Login<'_>>) -> Result<String, Unexpre
     let check = |candidate: &str, want: &Received| {
         model::direct_input(candidate, &env).is_ok_and(|got| got == *want)
     };
-    if let Some((written, received)) = fill_markers(&rest, login.as_ref()) {
+    if let Some((written, received)) = fill_markers(&rest, login.as_ref())? {
         let candidate = format!("{scheme}://{written}");
         return if check(&candidate, &Received::expect(None, &received)) {
             Ok(candidate)
@@ -237,7 +240,7 @@ pub fn go2rtc_url(
         .map(|l| placeholder_value(l.password))
         .unwrap_or_default();
     let env = env(login.as_ref(), &value);
-    let (candidate, want) = match (fill_markers(&rest, login.as_ref()), login) {
+    let (candidate, want) = match (fill_markers(&rest, login.as_ref())?, login) {
         (Some((written, received)), _) => (
             format!("{prefix}{scheme}://{written}"),
             Received::expect(None, &received),

@@ -158,6 +158,7 @@ fn no_user_no_userinfo_and_old_userinfo_is_dropped() {
 #[test]
 fn markers_in_the_path_take_the_login_and_no_userinfo() {
     let xm = "rtsp://10.0.0.9:554/user=[USERNAME]&password=[PASSWORD]&channel=1&stream=0.sdp?";
+    assert_eq!(USER_MARK, "[USERNAME]");
     assert_eq!(
         direct_url(xm, plain("admin", "a&b c{d}")).as_deref(),
         Ok("rtsp://10.0.0.9:554/user=admin&password=a%26b%20c%7Bd%7D&channel=1&stream=0.sdp?")
@@ -181,6 +182,25 @@ fn markers_in_the_path_take_the_login_and_no_userinfo() {
         direct_url(xm, plain("admin", &huge)),
         Err(Unexpressible::PathTooLong)
     );
+}
+
+#[test]
+fn a_base64_login_in_the_path_is_filled_as_the_prober_did_but_never_with_a_placeholder() {
+    let url = "rtsp://h:554/videostream.asf?authbasic=[AUTH]";
+    // base64("admin:p w") = YWRtaW46cCB3 (no padding here); with `=` padding: encoded.
+    assert_eq!(
+        direct_url(url, plain("admin", "p w")).as_deref(),
+        Ok("rtsp://h:554/videostream.asf?authbasic=YWRtaW46cCB3")
+    );
+    assert_eq!(
+        go2rtc_url(url, plain("admin", "pw"), false).as_deref(),
+        Ok("rtsp://h:554/videostream.asf?authbasic=YWRtaW46cHc%3D")
+    );
+    assert_eq!(
+        direct_url(url, var("admin", "pw")),
+        Err(Unexpressible::AuthInPath)
+    );
+    assert!(direct_url(url, var("admin", "")).is_ok(), "nothing to hide");
 }
 
 #[test]
