@@ -358,11 +358,11 @@ fn receives(p: &Plan<'_>, env_pairs: &[(&str, &str)]) -> (Value, Value) {
             .inputs
             .iter()
             .filter(|i| !i.restream)
-            .map(|i| seen(model::direct_input(&i.path, &env_pairs)))
+            .map(|i| seen(model::direct_input(&i.path, env_pairs)))
             .collect();
         inputs.insert(c.name.clone(), Value::Array(list));
         for (name, source) in &c.streams {
-            streams.insert(name.clone(), seen(model::go2rtc_source(source, &env_pairs)));
+            streams.insert(name.clone(), seen(model::go2rtc_source(source, env_pairs)));
         }
     }
     (Value::Object(inputs), Value::Object(streams))
