@@ -234,7 +234,7 @@ fn check_credentials(p: &Plan<'_>, pairs: &[(String, String)], env: &[(&str, &st
         let (user, pw) = (&pairs[i].0, &pairs[i].1);
         let main = c.rec.main.as_ref().expect("main");
         let sub = c.rec.sub.as_ref();
-        for input in c.inputs.iter().filter(|i| !i.restream) {
+        for input in c.inputs.iter().filter(|i| !i.restream()) {
             let url = if input.roles == ["detect"] {
                 &sub.expect("detect input is the sub").url
             } else {
@@ -357,7 +357,7 @@ fn receives(p: &Plan<'_>, env_pairs: &[(&str, &str)]) -> (Value, Value) {
         let list: Vec<Value> = c
             .inputs
             .iter()
-            .filter(|i| !i.restream)
+            .filter(|i| !i.restream())
             .map(|i| seen(model::direct_input(&i.path, env_pairs)))
             .collect();
         inputs.insert(c.name.clone(), Value::Array(list));

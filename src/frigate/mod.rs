@@ -245,8 +245,8 @@ fn camera(c: &Planned<'_>) -> Node {
         .iter()
         .map(|i| {
             let mut e = vec![("path", Node::Str(i.path.clone()))];
-            if i.restream {
-                e.push(("input_args", Node::Word(plan::RESTREAM_PRESET)));
+            if let Some(args) = i.input_args {
+                e.push(("input_args", Node::Word(args)));
             }
             e.push(("roles", words(i.roles)));
             flow(e)

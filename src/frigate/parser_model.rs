@@ -162,14 +162,18 @@ fn camera(cam: &Value, at: &str, env: &Env<'_>, streams: &[&str]) -> Result<(), 
         let path = string(input.get("path").ok_or("path required")?, &at)?;
         model::frigate_input(path, env).map_err(|e| format!("{at}.path: {e}"))?;
         if let Some(args) = input.get("input_args") {
-            if string(args, &at)? != super::plan::RESTREAM_PRESET {
+            let args = string(args, &at)?;
+            if args == super::plan::UDP_PRESET {
+                // A direct input over UDP.
+            } else if args != super::plan::RESTREAM_PRESET {
                 return Err(format!("{at}.input_args: unknown preset"));
-            }
-            let stream = path
-                .strip_prefix(super::plan::RESTREAM_BASE)
-                .ok_or(format!("{at}: restream input not on go2rtc"))?;
-            if !streams.contains(&stream) {
-                return Err(format!("{at}: no go2rtc stream {stream}"));
+            } else {
+                let stream = path
+                    .strip_prefix(super::plan::RESTREAM_BASE)
+                    .ok_or(format!("{at}: restream input not on go2rtc"))?;
+                if !streams.contains(&stream) {
+                    return Err(format!("{at}: no go2rtc stream {stream}"));
+                }
             }
         }
         for r in input

@@ -16,6 +16,8 @@ use crate::registry::record::{CameraRecord, StreamInfo};
 pub const RESTREAM_BASE: &str = "rtsp://127.0.0.1:8554/";
 /// The input preset the wizard gives a restreamed input.
 pub const RESTREAM_PRESET: &str = "preset-rtsp-restream";
+/// Frigate's preset for a camera that streams over UDP only (its default is TCP).
+pub const UDP_PRESET: &str = "preset-rtsp-udp";
 /// Labels of the live view's streams (Frigate's documented example).
 pub const LIVE_MAIN: &str = "Main Stream";
 pub const LIVE_SUB: &str = "Sub Stream";
@@ -26,9 +28,18 @@ pub const PASSWORD_VAR: &str = "FRIGATE_RTSP_PASSWORD";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub path: String,
-    /// Read from go2rtc's restream (`input_args: preset-rtsp-restream`).
-    pub restream: bool,
+    /// `input_args`: [`RESTREAM_PRESET`] for go2rtc's restream, [`UDP_PRESET`] for a
+    /// direct UDP-only stream, none for Frigate's default (RTSP over TCP).
+    pub input_args: Option<&'static str>,
     pub roles: &'static [&'static str],
+}
+
+impl Input {
+    /// Read from go2rtc's restream (the camera's own URL is in `go2rtc.streams`).
+    #[must_use]
+    pub fn restream(&self) -> bool {
+        self.input_args == Some(RESTREAM_PRESET)
+    }
 }
 
 /// One camera as it goes into the file.
@@ -181,26 +192,26 @@ fn camera<'a>(
         }
         planned.inputs.push(Input {
             path: format!("{RESTREAM_BASE}{}", planned.name),
-            restream: true,
+            input_args: Some(RESTREAM_PRESET),
             roles: roles[0],
         });
         if detect.sub.is_some() {
             planned.inputs.push(Input {
                 path: format!("{RESTREAM_BASE}{sub_name}"),
-                restream: true,
+                input_args: Some(RESTREAM_PRESET),
                 roles: roles[1],
             });
         }
     } else {
         planned.inputs.push(Input {
             path: url::direct_url(&main.url, login)?,
-            restream: false,
+            input_args: main.udp_only.then_some(UDP_PRESET),
             roles: roles[0],
         });
         if let Some(s) = detect.sub {
             planned.inputs.push(Input {
                 path: url::direct_url(&s.url, login)?,
-                restream: false,
+                input_args: s.udp_only.then_some(UDP_PRESET),
                 roles: roles[1],
             });
         }

@@ -123,7 +123,8 @@ def safe(f, x):
 def camera_side(text):
     doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     inputs = {name: [safe(lambda p: ffmpeg(frigate(p)), i["path"])
-                     for i in cam["ffmpeg"]["inputs"] if "input_args" not in i]
+                     for i in cam["ffmpeg"]["inputs"]
+                     if i.get("input_args") != "preset-rtsp-restream"]
               for name, cam in (doc.get("cameras") or {}).items()}
     streams = {name: safe(go2rtc, src)
                for name, src in ((doc.get("go2rtc") or {}).get("streams") or {}).items()}

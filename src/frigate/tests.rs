@@ -252,12 +252,17 @@ fn a_small_sub_stream_is_streamed_but_detection_runs_on_the_main() {
 }
 
 #[test]
-fn a_udp_only_stream_goes_through_ffmpeg_in_go2rtc() {
+fn a_udp_only_stream_goes_through_ffmpeg_in_go2rtc_and_gets_the_udp_preset_direct() {
     let mut cam = single();
     cam.main.as_mut().expect("main").udp_only = true;
-    let got = render_yaml(&[cam], &creds(), &go2rtc_opts());
+    let got = render_yaml(&[cam.clone()], &creds(), &go2rtc_opts());
     assert!(
         got.contains("ec71db000004: \"ffmpeg:rtsp://10.77.0.104:554/h264Preview_01_main\""),
+        "{got}"
+    );
+    let got = render_yaml(&[cam], &creds(), &opts());
+    assert!(
+        got.contains("{path: \"rtsp://10.77.0.104:554/h264Preview_01_main\", input_args: preset-rtsp-udp, roles: [detect, record]}"),
         "{got}"
     );
 }

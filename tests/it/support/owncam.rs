@@ -30,6 +30,7 @@ pub const START_WITHIN: Duration = Duration::from_secs(20);
 
 pub struct OwnCamera {
     rtsp: Option<Child>,
+    password: String,
     logs: tempfile::TempDir,
     starts: u32,
     /// Dropped after [`OwnCamera`]'s `drop` has stopped the RTSP server.
@@ -40,8 +41,15 @@ impl OwnCamera {
     /// A running camera (RTSP accepting on [`RTSP_PORT`] within [`START_WITHIN`]).
     /// `tag` (1–3 of `[a-z0-9]`) goes into the namespace name.
     pub fn start(lab: &Lab, tag: &str) -> OwnCamera {
+        Self::start_with_password(lab, tag, PASSWORD)
+    }
+
+    /// As [`OwnCamera::start`], with user [`USER`] and `password` (any text: it reaches
+    /// gst-rtsp-cam.py as one argv word).
+    pub fn start_with_password(lab: &Lab, tag: &str, password: &str) -> OwnCamera {
         let mut cam = OwnCamera {
             rtsp: None,
+            password: password.to_owned(),
             logs: tempfile::tempdir().expect("temp dir"),
             starts: 0,
             host: OwnHost::create(lab, tag, MAC_PREFIX),
@@ -78,8 +86,8 @@ impl OwnCamera {
     }
 
     /// (user, password) for RTSP Digest.
-    pub fn credentials(&self) -> (&'static str, &'static str) {
-        (USER, PASSWORD)
+    pub fn credentials(&self) -> (&str, &str) {
+        (USER, &self.password)
     }
 
     /// New free address, same MAC, the RTSP server keeps running (it listens on 0.0.0.0);
@@ -127,7 +135,7 @@ impl OwnCamera {
             .command("/usr/bin/python3")
             .arg(script)
             .args(["--port", &RTSP_PORT.to_string(), "--auth", "digest"])
-            .args(["--user", USER, "--password", PASSWORD])
+            .args(["--user", USER, "--password", &self.password])
             .args(["--mount", &format!("{MAIN_PATH}:h264:640x360:10")])
             .args(["--mount", &format!("{SUB_PATH}:h264:320x180:5")])
             .stdin(Stdio::null())
