@@ -4,8 +4,8 @@
 //! the connections each camera gets. The cameras are like the lab's: a main stream
 //! (1920x1080) and a sub stream (640x480, so it detects) behind `admin` and a password, one
 //! in six with a main stream only.
-use camera_detector::config::{Credential, Secret};
-use camera_detector::frigate::{plan, render_yaml, Detector, FrigateOptions, Passwords};
+use camera_detector::config::Credential;
+use camera_detector::frigate::{plan, render_yaml, FrigateOptions, Passwords};
 use camera_detector::registry::{CameraRecord, Capabilities, StreamInfo};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -63,10 +63,7 @@ fn camera(i: usize) -> CameraRecord {
 }
 
 fn main() {
-    let creds = [Credential {
-        username: "admin".to_owned(),
-        password: Secret::new("Fire&Smoke#2024"),
-    }];
+    let creds = [Credential::new("admin", "Fire&Smoke#2024")];
     println!("| cameras | mode | passwords | file size |");
     println!("|---|---|---|---|");
     for n in [6, 250] {
@@ -74,15 +71,9 @@ fn main() {
         for go2rtc in [true, false] {
             for password_env in [false, true] {
                 let o = FrigateOptions {
-                    mqtt_host: "mqtt_broker".to_owned(),
-                    mqtt_port: 1883,
-                    mqtt_user: None,
-                    mqtt_password: None,
                     password_env,
-                    detector: Detector::Cpu,
-                    model: None,
                     go2rtc,
-                    detect_min_side: 360,
+                    ..FrigateOptions::default()
                 };
                 let bytes = render_yaml(&cams, &creds, &o).len();
                 println!(

@@ -49,6 +49,17 @@ pub struct Credential {
     pub password: Secret,
 }
 
+impl Credential {
+    /// `username` with `password`.
+    #[must_use]
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credential {
+            username: username.into(),
+            password: Secret::new(password),
+        }
+    }
+}
+
 /// How to reach and talk to the MQTT broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MqttSettings {

@@ -161,13 +161,7 @@ fn camera(i: usize, user: &str) -> CameraRecord {
 }
 
 fn credentials(pairs: &[(String, String)]) -> Vec<Credential> {
-    pairs
-        .iter()
-        .map(|(u, p)| Credential {
-            username: u.clone(),
-            password: Secret::new(p.clone()),
-        })
-        .collect()
+    pairs.iter().map(|(u, p)| Credential::new(u, p)).collect()
 }
 
 /// The four modes: (go2rtc, placeholders).

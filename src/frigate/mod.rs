@@ -80,6 +80,24 @@ pub struct FrigateOptions {
     pub detect_min_side: u32,
 }
 
+impl Default for FrigateOptions {
+    /// The defaults of the configuration: broker `mqtt_broker:1883` without a login,
+    /// passwords in the file, CPU detector, no model, go2rtc, sub streams from 360.
+    fn default() -> Self {
+        FrigateOptions {
+            mqtt_host: "mqtt_broker".to_owned(),
+            mqtt_port: 1883,
+            mqtt_user: None,
+            mqtt_password: None,
+            password_env: false,
+            detector: Detector::Cpu,
+            model: None,
+            go2rtc: true,
+            detect_min_side: detect::DEFAULT_MIN_SIDE,
+        }
+    }
+}
+
 impl FrigateOptions {
     /// The options the configuration asks for.
     #[must_use]

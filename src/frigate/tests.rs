@@ -109,17 +109,11 @@ pub(super) fn creds() -> Vec<Credential> {
     ]
 }
 
+/// Direct inputs (the exact-YAML tests predate go2rtc); otherwise the defaults.
 pub(super) fn opts() -> FrigateOptions {
     FrigateOptions {
-        mqtt_host: "mqtt_broker".to_owned(),
-        mqtt_port: 1883,
-        mqtt_user: None,
-        mqtt_password: None,
-        password_env: false,
-        detector: Detector::Cpu,
-        model: None,
         go2rtc: false,
-        detect_min_side: detect::DEFAULT_MIN_SIDE,
+        ..FrigateOptions::default()
     }
 }
 

@@ -10,8 +10,8 @@
 use crate::support::broker::Sub;
 use crate::support::frigate::{go2rtc_streams, play_go2rtc, play_input, plays};
 use crate::support::lab::lab;
-use camera_detector::config::{Credential, Secret};
-use camera_detector::frigate::{plan, Detector, FrigateOptions, Passwords};
+use camera_detector::config::Credential;
+use camera_detector::frigate::{plan, FrigateOptions, Passwords};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -205,23 +205,10 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
     let records = camera_detector::registry::persist::load(&state)
         .expect("state")
         .expect("cameras");
-    let credentials: Vec<Credential> = creds
-        .iter()
-        .map(|(u, p)| Credential {
-            username: u.clone(),
-            password: Secret::new(p.clone()),
-        })
-        .collect();
+    let credentials: Vec<Credential> = creds.iter().map(|(u, p)| Credential::new(u, p)).collect();
     let options = |go2rtc| FrigateOptions {
-        mqtt_host: host.clone(),
-        mqtt_port: port,
-        mqtt_user: None,
-        mqtt_password: None,
-        password_env: false,
-        detector: Detector::Cpu,
-        model: None,
         go2rtc,
-        detect_min_side: 360,
+        ..FrigateOptions::default()
     };
     let direct = plan(&records, &credentials, &options(false), Passwords::Plain);
     let restream = plan(&records, &credentials, &options(true), Passwords::Plain);

@@ -9,9 +9,9 @@
 use crate::support::frigate::{go2rtc_streams, play_go2rtc, play_input, plays};
 use crate::support::lab::{lab, with_creds};
 use crate::support::owncam::OwnCamera;
-use camera_detector::config::{Credential, Secret};
+use camera_detector::config::Credential;
 use camera_detector::frigate::url::placeholder_value;
-use camera_detector::frigate::{plan, Detector, FrigateOptions, Passwords};
+use camera_detector::frigate::{plan, FrigateOptions, Passwords};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -29,15 +29,9 @@ impl Drop for Killed {
 
 fn options(go2rtc: bool, password_env: bool) -> FrigateOptions {
     FrigateOptions {
-        mqtt_host: "mqtt_broker".to_owned(),
-        mqtt_port: 1883,
-        mqtt_user: None,
-        mqtt_password: None,
-        password_env,
-        detector: Detector::Cpu,
-        model: None,
         go2rtc,
-        detect_min_side: 360,
+        password_env,
+        ..FrigateOptions::default()
     }
 }
 
@@ -113,10 +107,7 @@ fn lab_world_frigate_a_password_with_every_url_character_plays_as_frigate_passes
         .expect("cameras saved");
     let creds: Vec<Credential> = PASSWORDS
         .iter()
-        .map(|p| Credential {
-            username: "admin".to_owned(),
-            password: Secret::new(*p),
-        })
+        .map(|p| Credential::new("admin", *p))
         .collect();
     let values: Vec<String> = PASSWORDS.iter().map(|p| placeholder_value(p)).collect();
     let mut played = 0;
