@@ -119,12 +119,23 @@ impl FrigateOptions {
 /// The config file: YAML, deterministic (same input, same bytes).
 #[must_use]
 pub fn render_yaml(cams: &[CameraRecord], creds: &[Credential], opts: &FrigateOptions) -> String {
+    render_file(cams, creds, opts).0
+}
+
+/// [`render_yaml`] and [`left_out`] from one plan.
+#[must_use]
+pub fn render_file(
+    cams: &[CameraRecord],
+    creds: &[Credential],
+    opts: &FrigateOptions,
+) -> (String, Vec<LeftOut>) {
     let mode = if opts.password_env {
         Passwords::Placeholder
     } else {
         Passwords::Plain
     };
-    yaml::to_yaml(&document(&plan(cams, creds, opts, mode), opts, mode))
+    let p = plan(cams, creds, opts, mode);
+    (yaml::to_yaml(&document(&p, opts, mode)), p.left_out)
 }
 
 /// The `frigate/config/cameras` payload: the same object as [`render_yaml`]. Passwords are
@@ -152,12 +163,7 @@ pub fn left_out(
     creds: &[Credential],
     opts: &FrigateOptions,
 ) -> Vec<LeftOut> {
-    let mode = if opts.password_env {
-        Passwords::Placeholder
-    } else {
-        Passwords::Plain
-    };
-    plan(cams, creds, opts, mode).left_out
+    render_file(cams, creds, opts).1
 }
 
 fn document(plan: &Plan<'_>, opts: &FrigateOptions, mode: Passwords) -> Node {

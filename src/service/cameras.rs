@@ -466,7 +466,7 @@ impl Cameras {
             return;
         }
         let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
-        let left_out = frigate::left_out(&cams, &self.cfg.credentials, &self.frigate);
+        let (yaml, left_out) = frigate::render_file(&cams, &self.cfg.credentials, &self.frigate);
         let now: Vec<(String, String)> =
             left_out.into_iter().map(|l| (l.camera, l.reason)).collect();
         for (camera, reason) in &now {
@@ -479,7 +479,6 @@ impl Cameras {
             }
         }
         self.frigate_warned = now;
-        let yaml = frigate::render_yaml(&cams, &self.cfg.credentials, &self.frigate);
         if self.last_frigate.as_deref() == Some(yaml.as_str()) {
             return;
         }
