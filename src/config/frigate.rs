@@ -1,9 +1,11 @@
 //! The Frigate variables this project adds to the original's three (path, switch, reload
 //! topic): how Frigate reaches the broker, whether passwords stay out of the file, which
-//! detector runs and which model (fire and smoke need a custom one). Parsed by
+//! detector runs and which model (fire and smoke need a custom one), go2rtc restreaming,
+//! and the smallest sub stream detection runs on. Parsed by
 //! [`Config::from_lookup`](super::Config::from_lookup) like every other variable; the
 //! generator itself is [`crate::frigate`].
 use super::{ConfigError, Env};
+use crate::frigate::detect::DEFAULT_MIN_SIDE;
 use crate::frigate::{Detector, ModelSettings};
 
 /// How the generated Frigate config is built.
@@ -18,13 +20,17 @@ pub struct FrigateSettings {
     pub detector: Detector,
     /// FRIGATE_MODEL_PATH, FRIGATE_LABELMAP_PATH, FRIGATE_MODEL_SIZE: `None` when none is set.
     pub model: Option<ModelSettings>,
+    /// FRIGATE_GO2RTC: streams through go2rtc's restream (default) or direct inputs.
+    pub go2rtc: bool,
+    /// FRIGATE_DETECT_MIN_SIDE: a sub stream whose smaller side is below it does not detect.
+    pub detect_min_side: u32,
 }
 
 /// Largest model input side accepted (a typo guard; real models are 320 to 1280).
 const MAX_MODEL_SIDE: u32 = 8192;
 
 pub(super) fn frigate_settings<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
+    env: &mut Env<F>,
     mqtt_broker: &str,
 ) -> Result<FrigateSettings, ConfigError> {
     let mqtt_host = env
@@ -53,11 +59,20 @@ pub(super) fn frigate_settings<F: Fn(&str) -> Option<String>>(
         size,
     };
     let model = (model != ModelSettings::default()).then_some(model);
+    let go2rtc = env.boolean("FRIGATE_GO2RTC", true)?;
+    let min_side = env.u64_clamped(
+        "FRIGATE_DETECT_MIN_SIDE",
+        u64::from(DEFAULT_MIN_SIDE),
+        1,
+        u64::from(MAX_MODEL_SIDE),
+    )?;
     Ok(FrigateSettings {
         mqtt_host,
         rtsp_password_env,
         detector,
         model,
+        go2rtc,
+        detect_min_side: u32::try_from(min_side).unwrap_or(DEFAULT_MIN_SIDE),
     })
 }
 
@@ -123,6 +138,8 @@ mod tests {
                 rtsp_password_env: false,
                 detector: Detector::Cpu,
                 model: None,
+                go2rtc: true,
+                detect_min_side: 360,
             }
         );
         assert_eq!(f(&[("MQTT_BROKER", "10.0.0.2")]).mqtt_host, "10.0.0.2");
@@ -144,6 +161,29 @@ mod tests {
             err(&[("FRIGATE_RTSP_PASSWORD_ENV", "maybe")]),
             "FRIGATE_RTSP_PASSWORD_ENV: \"maybe\" is not a boolean (use true/false, 1/0, yes/no or on/off)"
         );
+    }
+
+    #[test]
+    fn go2rtc_and_detect_min_side() {
+        assert!(!f(&[("FRIGATE_GO2RTC", "false")]).go2rtc);
+        assert_eq!(
+            err(&[("FRIGATE_GO2RTC", "sometimes")]),
+            "FRIGATE_GO2RTC: \"sometimes\" is not a boolean (use true/false, 1/0, yes/no or on/off)"
+        );
+        assert_eq!(
+            f(&[("FRIGATE_DETECT_MIN_SIDE", "240")]).detect_min_side,
+            240
+        );
+        let c = load(&[("FRIGATE_DETECT_MIN_SIDE", "0")]).expect("clamped");
+        assert_eq!(c.frigate.detect_min_side, 1);
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n == "FRIGATE_DETECT_MIN_SIDE=0 clamped to 1"),
+            "{:?}",
+            c.notes
+        );
+        assert!(err(&[("FRIGATE_DETECT_MIN_SIDE", "big")]).starts_with("FRIGATE_DETECT_MIN_SIDE: "));
     }
 
     #[test]

@@ -49,6 +49,17 @@ pub struct Credential {
     pub password: Secret,
 }
 
+impl Credential {
+    /// `username` with `password`.
+    #[must_use]
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credential {
+            username: username.into(),
+            password: Secret::new(password),
+        }
+    }
+}
+
 /// How to reach and talk to the MQTT broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MqttSettings {
@@ -223,11 +234,13 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("RTSP_PATHS_FILE",         "",                            "file of extra RTSP paths, tried before the built-in dictionary (see README)"),
     ("PUBLISH_CREDENTIALS",     "false",                       "true puts camera passwords and user:password@ RTSP URLs in MQTT payloads, as the original did"),
     ("FRIGATE_MQTT_HOST",       "",                            "broker host name as Frigate reaches it; empty = MQTT_BROKER"),
-    ("FRIGATE_RTSP_PASSWORD_ENV", "false",                     "true writes {FRIGATE_RTSP_PASSWORD} and {FRIGATE_MQTT_PASSWORD} instead of the passwords (set them in Frigate's environment)"),
+    ("FRIGATE_RTSP_PASSWORD_ENV", "false",                     "true writes {FRIGATE_RTSP_PASSWORD} (_N for other passwords) and {FRIGATE_MQTT_PASSWORD} instead of the passwords; set them in Frigate's environment, camera passwords percent-encoded (see README)"),
     ("FRIGATE_DETECTOR",        "cpu",                         "Frigate detector: cpu, edgetpu or edgetpu:DEVICE (usb, pci, usb:1, ...)"),
     ("FRIGATE_MODEL_PATH",      "",                            "custom detection model for Frigate (fire and smoke need one, see README); empty = Frigate's own"),
     ("FRIGATE_LABELMAP_PATH",   "",                            "label map of the custom model (must name fire and smoke)"),
     ("FRIGATE_MODEL_SIZE",      "",                            "model input WIDTHxHEIGHT, e.g. 640x640; empty = Frigate's default (320x320)"),
+    ("FRIGATE_GO2RTC",          "true",                        "true: cameras go through go2rtc's restream, as Frigate's camera wizard sets them up; false: direct ffmpeg inputs"),
+    ("FRIGATE_DETECT_MIN_SIDE", "360",                         "a sub stream detects only when its smaller side has at least these pixels, else the main stream does (scaled); clamped to 1..8192"),
     ("STATE_PATH",              DEFAULT_STATE_PATH,            "file keeping the known cameras across restarts (directory created); set empty for none"),
 ];
 
@@ -340,7 +353,7 @@ impl Config {
             .text("FRIGATE_RELOAD_TOPIC")
             .unwrap_or_else(|| "frigate/config/reload".to_owned());
         check_topic_part("FRIGATE_RELOAD_TOPIC", &frigate_reload_topic)?;
-        let frigate = frigate::frigate_settings(&env, &mqtt.broker)?;
+        let frigate = frigate::frigate_settings(&mut env, &mqtt.broker)?;
         // Unset: the default; set but empty (or blank): no state file.
         let state_path = match env.raw("STATE_PATH") {
             None => Some(PathBuf::from(DEFAULT_STATE_PATH)),

@@ -869,7 +869,11 @@ fn the_example_env_file_lists_every_variable_at_its_default() {
         let Some((name, value)) = assignment.split_once('=') else {
             continue;
         };
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        {
             continue; // prose in a comment
         }
         assert!(found.insert(name, value).is_none(), "{name} twice");

@@ -38,6 +38,7 @@ fn stream(url: &str, codec: &str, size: Option<(u32, u32)>) -> StreamInfo {
         codec: codec.to_owned(),
         width: size.map(|s| s.0),
         height: size.map(|s| s.1),
+        udp_only: false,
     }
 }
 

@@ -1,37 +1,45 @@
-//! The Frigate NVR config: built from the camera records after each full discovery, written
-//! to FRIGATE_CONFIG_PATH (YAML) and published on `frigate/config/cameras` (JSON, the same
-//! object). The rules are those of shared/reference/frigate-config.md, checked against
-//! Frigate 0.17.2's own parser: `version: 0.17-0`, a top-level `mqtt`, roles `[record]` for
-//! the main stream and `[detect]` for the sub stream (`[detect, record]` for a single stream),
-//! the 0.17 retention keys, `friendly_name` (no `description`), detect size = the real size of
-//! the detect stream.
+//! The Frigate NVR config: built from the camera records, written to FRIGATE_CONFIG_PATH
+//! (YAML) and published on `frigate/config/cameras` (JSON, the same object). The rules are
+//! those of shared/reference/frigate-config.md, checked against Frigate 0.17.2's own parser:
+//! `version: 0.17-0`, a top-level `mqtt`, roles `[record]` for the main stream and
+//! `[detect]` for the sub stream (`[detect, record]` for one), the 0.17 retention keys,
+//! `friendly_name` (no `description`).
+//!
+//! Like Frigate 0.17's own camera wizard, each camera's streams go through go2rtc by default
+//! (FRIGATE_GO2RTC): `go2rtc.streams` holds the camera URLs with their credentials, the
+//! ffmpeg inputs read the local restream, `live.streams` names both streams. Parts:
+//! [`plan`] (which cameras, inputs, streams; what is left out and why), [`names`] (names
+//! and `ui.order`, functions of the id alone), [`detect`] (detect stream and size),
+//! [`url`] (credentials in URLs) checked against [`model`] (what Frigate, go2rtc and
+//! ffmpeg do to them), [`yaml`] (the two spellings).
 //!
 //! Everything here is pure except [`write_if_changed`] (the file itself; it lives in
-//! [`crate::fsutil`], shared with the state file). Which cameras go in: online ones with a
-//! main stream seen to play; their name is the record id (already `^[a-zA-Z0-9_-]+$`;
-//! anything else is replaced by `_`), in id order (`ui.order`).
-//! Passwords: the file holds them, written so that the camera receives them intact through
-//! Frigate's own re-encoding and ffmpeg's decoding ([`url`]), unless FRIGATE_RTSP_PASSWORD_ENV
-//! asks for Frigate's `{FRIGATE_RTSP_PASSWORD}` / `{FRIGATE_MQTT_PASSWORD}` placeholders; the
-//! JSON payload (retained, readable by any MQTT client) carries the placeholders unless the
-//! caller allows credentials to be published.
+//! [`crate::fsutil`], shared with the state file). The file changes only when something
+//! Frigate reads changes: offline cameras stay, names and order never depend on other
+//! cameras, sizes come from the records' probed sizes only.
+//! Passwords: the file holds them unless FRIGATE_RTSP_PASSWORD_ENV asks for Frigate's
+//! `{FRIGATE_RTSP_PASSWORD…}` / `{FRIGATE_MQTT_PASSWORD}` placeholders; the JSON payload
+//! (retained, readable by any MQTT client) carries the placeholders unless the caller
+//! allows credentials to be published.
 use crate::config::{Config, Credential, Secret};
 use crate::registry::record::CameraRecord;
 use serde_json::Value;
 
+pub mod detect;
+pub mod model;
+pub mod names;
+pub mod plan;
 pub mod url;
 pub mod yaml;
 
 pub use crate::fsutil::write_if_changed;
+pub use names::camera_name;
+pub use plan::{plan, LeftOut, Plan, Planned};
 pub use url::Passwords;
 use yaml::{block, flow, words, Node};
 
 /// The config version Frigate 0.17 expects; without it Frigate migrates the file on start.
 pub const CONFIG_VERSION: &str = "0.17-0";
-/// Detect size when neither the stream nor an ONVIF profile gave one (the original's default).
-pub const DEFAULT_DETECT_SIZE: (u32, u32) = (1280, 720);
-/// The widest ONVIF profile taken as the detect size when the stream's own size is unknown.
-pub const MAX_DETECT_WIDTH: u32 = 1280;
 /// Detection frames per second (Frigate's recommendation and the original's value).
 pub const DETECT_FPS: i64 = 5;
 
@@ -66,6 +74,28 @@ pub struct FrigateOptions {
     pub password_env: bool,
     pub detector: Detector,
     pub model: Option<ModelSettings>,
+    /// FRIGATE_GO2RTC: streams through go2rtc (the wizard's way) instead of direct inputs.
+    pub go2rtc: bool,
+    /// FRIGATE_DETECT_MIN_SIDE: the smallest sub stream (smaller side) detection runs on.
+    pub detect_min_side: u32,
+}
+
+impl Default for FrigateOptions {
+    /// The defaults of the configuration: broker `mqtt_broker:1883` without a login,
+    /// passwords in the file, CPU detector, no model, go2rtc, sub streams from 360.
+    fn default() -> Self {
+        FrigateOptions {
+            mqtt_host: "mqtt_broker".to_owned(),
+            mqtt_port: 1883,
+            mqtt_user: None,
+            mqtt_password: None,
+            password_env: false,
+            detector: Detector::Cpu,
+            model: None,
+            go2rtc: true,
+            detect_min_side: detect::DEFAULT_MIN_SIDE,
+        }
+    }
 }
 
 impl FrigateOptions {
@@ -80,6 +110,8 @@ impl FrigateOptions {
             password_env: c.frigate.rtsp_password_env,
             detector: c.frigate.detector.clone(),
             model: c.frigate.model.clone(),
+            go2rtc: c.frigate.go2rtc,
+            detect_min_side: c.frigate.detect_min_side,
         }
     }
 }
@@ -87,12 +119,23 @@ impl FrigateOptions {
 /// The config file: YAML, deterministic (same input, same bytes).
 #[must_use]
 pub fn render_yaml(cams: &[CameraRecord], creds: &[Credential], opts: &FrigateOptions) -> String {
+    render_file(cams, creds, opts).0
+}
+
+/// [`render_yaml`] and [`left_out`] from one plan.
+#[must_use]
+pub fn render_file(
+    cams: &[CameraRecord],
+    creds: &[Credential],
+    opts: &FrigateOptions,
+) -> (String, Vec<LeftOut>) {
     let mode = if opts.password_env {
         Passwords::Placeholder
     } else {
         Passwords::Plain
     };
-    yaml::to_yaml(&document(cams, creds, opts, mode))
+    let p = plan(cams, creds, opts, mode);
+    (yaml::to_yaml(&document(&p, opts, mode)), p.left_out)
 }
 
 /// The `frigate/config/cameras` payload: the same object as [`render_yaml`]. Passwords are
@@ -110,91 +153,20 @@ pub fn render_json(
     } else {
         Passwords::Placeholder
     };
-    yaml::to_json(&document(cams, creds, opts, mode))
+    yaml::to_json(&document(&plan(cams, creds, opts, mode), opts, mode))
 }
 
-/// A camera name Frigate accepts (`^[a-zA-Z0-9_-]+$`): `id` with any other character as `_`.
+/// The cameras [`render_yaml`] leaves out, each with its reason (for one WARN each).
 #[must_use]
-pub fn camera_name(id: &str) -> String {
-    let name: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "camera".to_owned()
-    } else {
-        name
-    }
-}
-
-/// The detect size: the real size of the detect stream (sub, else main) when discovery read
-/// it; else the first ONVIF profile no wider than [`MAX_DETECT_WIDTH`]; else
-/// [`DEFAULT_DETECT_SIZE`].
-#[must_use]
-pub fn detect_size(rec: &CameraRecord) -> (u32, u32) {
-    let stream = rec.sub.as_ref().or(rec.main.as_ref());
-    if let Some((Some(w), Some(h))) = stream.map(|s| (s.width, s.height)) {
-        if w > 0 && h > 0 {
-            return (w, h);
-        }
-    }
-    rec.profiles
-        .iter()
-        .find_map(|p| match (p.width, p.height) {
-            (Some(w), Some(h)) if w > 0 && h > 0 && w <= MAX_DETECT_WIDTH => Some((w, h)),
-            _ => None,
-        })
-        .unwrap_or(DEFAULT_DETECT_SIZE)
-}
-
-/// The cameras that go into the file, in id order, each with its unique Frigate name.
-#[must_use]
-pub fn included(cams: &[CameraRecord]) -> Vec<(String, &CameraRecord)> {
-    let mut cams: Vec<&CameraRecord> = cams
-        .iter()
-        .filter(|c| c.online && c.main.is_some())
-        .collect();
-    cams.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut out: Vec<(String, &CameraRecord)> = Vec::with_capacity(cams.len());
-    for rec in cams {
-        let base = camera_name(&rec.id);
-        let mut name = base.clone();
-        let mut n = 2;
-        while out.iter().any(|(used, _)| *used == name) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
-        out.push((name, rec));
-    }
-    out
-}
-
-/// User name and password that opened the camera: the record's user, with the password of
-/// its credential when that credential is for the same user.
-fn login<'a>(rec: &'a CameraRecord, creds: &'a [Credential]) -> Option<(&'a str, &'a str)> {
-    let cred = rec.credential_index.and_then(|i| creds.get(i));
-    let user = rec
-        .username
-        .as_deref()
-        .or(cred.map(|c| c.username.as_str()))?;
-    let pass = cred
-        .filter(|c| c.username == user)
-        .map_or("", |c| c.password.expose());
-    Some((user, pass))
-}
-
-fn document(
+pub fn left_out(
     cams: &[CameraRecord],
     creds: &[Credential],
     opts: &FrigateOptions,
-    mode: Passwords,
-) -> Node {
+) -> Vec<LeftOut> {
+    render_file(cams, creds, opts).1
+}
+
+fn document(plan: &Plan<'_>, opts: &FrigateOptions, mode: Passwords) -> Node {
     let mut top = vec![
         ("version", Node::Word(CONFIG_VERSION)),
         ("mqtt", mqtt_section(opts, mode)),
@@ -203,10 +175,28 @@ fn document(
     if let Some(model) = opts.model.as_ref().and_then(model_section) {
         top.push(("model", model));
     }
-    let cameras = included(cams)
-        .into_iter()
-        .enumerate()
-        .map(|(order, (name, rec))| (name, camera(rec, creds, order, mode)))
+    if opts.go2rtc {
+        let streams = plan
+            .cameras
+            .iter()
+            .flat_map(|c| c.streams.iter())
+            .map(|(name, source)| (name.clone(), Node::Str(source.clone())))
+            .collect();
+        top.push((
+            "go2rtc",
+            block(vec![(
+                "streams",
+                Node::Map {
+                    flow: false,
+                    entries: streams,
+                },
+            )]),
+        ));
+    }
+    let cameras = plan
+        .cameras
+        .iter()
+        .map(|c| (c.name.clone(), camera(c)))
         .collect();
     top.push((
         "cameras",
@@ -272,25 +262,31 @@ fn model_section(m: &ModelSettings) -> Option<Node> {
     (!e.is_empty()).then(|| flow(e))
 }
 
-fn camera(rec: &CameraRecord, creds: &[Credential], order: usize, mode: Passwords) -> Node {
-    let login = login(rec, creds);
-    let url = |u: &str| {
-        let (user, pass) = login.map_or((None, ""), |(u, p)| (Some(u), p));
-        Node::Str(url::rtsp_url(u, user, pass, mode))
-    };
-    let input =
-        |u: &str, roles: &[&'static str]| flow(vec![("path", url(u)), ("roles", words(roles))]);
-    // `included` only passes cameras with a main stream.
-    let main_url = rec.main.as_ref().map_or("", |m| m.url.as_str());
-    let inputs = match rec.sub.as_ref().filter(|s| s.url != main_url) {
-        Some(sub) => vec![input(main_url, &["record"]), input(&sub.url, &["detect"])],
-        None => vec![input(main_url, &["detect", "record"])],
-    };
+fn camera(c: &Planned<'_>) -> Node {
+    let rec = c.rec;
+    let inputs = c
+        .inputs
+        .iter()
+        .map(|i| {
+            let mut e = vec![("path", Node::Str(i.path.clone()))];
+            if let Some(args) = i.input_args {
+                e.push(("input_args", Node::Word(args)));
+            }
+            e.push(("roles", words(i.roles)));
+            flow(e)
+        })
+        .collect();
     let friendly = match &rec.mac {
         Some(mac) => format!("{} ({})", rec.name, mac.to_uppercase()),
         None => format!("{} ({})", rec.name, rec.ip),
     };
-    let (width, height) = detect_size(rec);
+    let mut detect = vec![("enabled", Node::Bool(true))];
+    if let Some((w, h)) = c.detect_size {
+        detect.push(("width", Node::Int(i64::from(w))));
+        detect.push(("height", Node::Int(i64::from(h))));
+    }
+    detect.push(("fps", Node::Int(DETECT_FPS)));
+    detect.push(("stationary", flow(vec![("threshold", Node::Int(50))])));
     let retain = |days: i64| {
         flow(vec![(
             "retain",
@@ -307,7 +303,7 @@ fn camera(rec: &CameraRecord, creds: &[Credential], order: usize, mode: Password
             ("threshold", Node::Float(threshold)),
         ])
     };
-    block(vec![
+    let mut sections = vec![
         ("friendly_name", Node::Str(friendly)),
         (
             "ffmpeg",
@@ -319,16 +315,26 @@ fn camera(rec: &CameraRecord, creds: &[Credential], order: usize, mode: Password
                 },
             )]),
         ),
-        (
-            "detect",
-            flow(vec![
-                ("enabled", Node::Bool(true)),
-                ("width", Node::Int(i64::from(width))),
-                ("height", Node::Int(i64::from(height))),
-                ("fps", Node::Int(DETECT_FPS)),
-                ("stationary", flow(vec![("threshold", Node::Int(50))])),
-            ]),
-        ),
+    ];
+    if !c.live.is_empty() {
+        let streams = c
+            .live
+            .iter()
+            .map(|(label, stream)| ((*label).to_owned(), Node::Str(stream.clone())))
+            .collect();
+        sections.push((
+            "live",
+            flow(vec![(
+                "streams",
+                Node::Map {
+                    flow: true,
+                    entries: streams,
+                },
+            )]),
+        ));
+    }
+    sections.push(("detect", flow(detect)));
+    sections.extend([
         (
             "objects",
             block(vec![
@@ -388,14 +394,21 @@ fn camera(rec: &CameraRecord, creds: &[Credential], order: usize, mode: Password
         (
             "ui",
             flow(vec![
-                ("order", Node::Int(i64::try_from(order).unwrap_or(i64::MAX))),
+                ("order", Node::Int(names::ui_order(&rec.id))),
                 ("dashboard", Node::Bool(true)),
             ]),
         ),
-    ])
+    ]);
+    block(sections)
 }
 
 #[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
+mod parser_model;
+#[cfg(test)]
 mod python_tests;
+#[cfg(test)]
+mod stable_tests;
 #[cfg(test)]
 mod tests;

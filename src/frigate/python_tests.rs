@@ -30,37 +30,126 @@ except ImportError:
 print(json.dumps(docs))
 "#;
 
-/// Then, for every input path of every camera: Frigate (str.format with its FRIGATE_*
-/// variables; for a `[a-zA-Z0-9_-]+` user, quote_plus of the text from the first `:` after
-/// the user to the last `@` when it has no white space, replaced wherever it occurs) and
-/// ffmpeg (authority up to the first `/`, `?` or `#`, userinfo before its last `@`,
-/// percent-decoded once, split at the first `:`). Prints `{camera: [[user, pw, rest]...]}`.
-const CAMERA_SIDE: &str = r#"
+/// Then, for every input path that is not go2rtc's restream and for every go2rtc source,
+/// what the camera receives, written independently of the Rust model from
+/// shared/reference/frigate-config.md with Python's own `str.format`, `re` and
+/// `quote_plus`: an input is formatted twice with the FRIGATE_* variables, then Frigate's
+/// `escape_special_characters` (the leftmost `://[a-zA-Z0-9_-]+:\S+@`, its text after the
+/// first `:` replaced by its quote_plus form everywhere), then ffmpeg (authority up to the
+/// first `/?#`, credentials up to its last `@`, at most 127 bytes, `ff_urldecode`, split
+/// at the first `:`); a go2rtc source is formatted once, must hold no `${...}`, then Go's
+/// net/url rules (or, for `ffmpeg:`, one argv word and ffmpeg). Prints
+/// `{"inputs": {camera: [[user_hex, pw_hex, target] | "error", ...]}, "streams": {name: ...}}`;
+/// with `--batch`, stdin is a JSON list of `{"env": …, "yaml": …}` and the output a list.
+pub(super) const CAMERA_SIDE: &str = r##"
 import json, re, sys, yaml
-from urllib.parse import quote_plus, unquote
-env = json.loads(sys.argv[1])
+from urllib.parse import quote_plus
+env = {}
+HEX = set(b"0123456789abcdefABCDEF")
 def frigate(path):
-    path = path.format(**env)
+    path = path.format(**env).format(**env)
+    if len(path) > 1000:
+        raise ValueError("too long")
     m = re.search(r"://[a-zA-Z0-9_-]+:\S+@", path)
     if m:
-        secret = m.group(0)[3:-1].split(":", 1)[1]
-        path = path.replace(secret, quote_plus(secret))
+        found = m.group(0)[3:-1]
+        pw = found[found.index(":") + 1:]
+        path = path.replace(pw, quote_plus(pw))
     return path
+def ff_urldecode(b):
+    out, i = bytearray(), 0
+    while i < len(b):
+        c = b[i]; i += 1
+        if c == 0x25 and i + 2 <= len(b):
+            c2, c3 = b[i], b[i + 1]; i += 2
+            if c2 in HEX and c3 in HEX:
+                out.append(int(bytes([c2, c3]), 16))
+            else:
+                out += bytes([c, c2, c3])
+        else:
+            out.append(c)
+    return bytes(out).split(b"\0")[0]
 def ffmpeg(url):
-    rest = url.split("://", 1)[1]
-    cut = min([i for i in (rest.find(c) for c in "/?#") if i >= 0] + [len(rest)])
-    auth, _, host = rest[:cut].rpartition("@")
-    user, _, pw = unquote(auth).partition(":")
-    return [user, pw, host + rest[cut:]]
-doc = yaml.safe_load(sys.stdin.read())
-print(json.dumps({name: [ffmpeg(frigate(i["path"])) for i in cam["ffmpeg"]["inputs"]]
-                  for name, cam in doc["cameras"].items()}))
-"#;
+    b = url.encode()
+    p = b.index(b":") + 1
+    for _ in range(2):
+        if b[p:p + 1] == b"/":
+            p += 1
+    ls = p
+    while ls < len(b) and b[ls:ls + 1] not in (b"/", b"?", b"#"):
+        ls += 1
+    at = b.rfind(b"@", p, ls)
+    if at < 0:
+        return [None, None, b[p:].decode()]
+    target = b[at + 1:].decode()
+    if at == p:
+        return [None, None, target]
+    auth = ff_urldecode(b[p:min(at, p + 127)])
+    user, colon, pw = auth.partition(b":")
+    return [user.hex(), pw.hex() if colon else None, target]
+def go_unescape(s):
+    if re.search(r"%(?![0-9a-fA-F]{2})", s):
+        raise ValueError("invalid URL escape")
+    return re.sub(rb"%([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), s.encode())
+def go2rtc(src):
+    s = src.format(**env)
+    if re.search(r"\$\{[^}{]+\}", s):
+        raise ValueError("go2rtc env expansion")
+    if s.startswith("ffmpeg:"):
+        url = s[7:].split("#")[0]
+        if re.search(r"[ \t\r\n\"']", url):
+            raise ValueError("splits the command line")
+        return ffmpeg(url)
+    url = s.split("#")[0]
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in url):
+        raise ValueError("control character")
+    rest = url[len("rtsp://"):]
+    rest, q, query = rest.partition("?")
+    slash = rest.find("/")
+    authority, path = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+    target = authority[authority.rfind("@") + 1:] + path + (q + query)
+    if "@" not in authority:
+        return [None, None, target]
+    userinfo = authority[:authority.rfind("@")]
+    if not re.fullmatch(r"[A-Za-z0-9\-._:~!$&'()*+,;=%@]*", userinfo):
+        raise ValueError("invalid userinfo")
+    user, colon, pw = userinfo.partition(":")
+    return [go_unescape(user).hex(), go_unescape(pw).hex() if colon else None, target]
+def safe(f, x):
+    try:
+        return f(x)
+    except Exception as e:
+        return "error: %s" % type(e).__name__
+def camera_side(text):
+    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    inputs = {name: [safe(lambda p: ffmpeg(frigate(p)), i["path"])
+                     for i in cam["ffmpeg"]["inputs"]
+                     if i.get("input_args") != "preset-rtsp-restream"]
+              for name, cam in (doc.get("cameras") or {}).items()}
+    streams = {name: safe(go2rtc, src)
+               for name, src in ((doc.get("go2rtc") or {}).get("streams") or {}).items()}
+    return {"inputs": inputs, "streams": streams}
+if sys.argv[1] == "--batch":
+    out = []
+    for item in json.loads(sys.stdin.read()):
+        env = item["env"]
+        out.append(camera_side(item["yaml"]))
+    print(json.dumps(out))
+else:
+    env = json.loads(sys.argv[1])
+    print(json.dumps(camera_side(sys.stdin.read())))
+"##;
+
+/// What [`CAMERA_SIDE`] prints for a login: hex of the user and password bytes.
+pub(super) fn expected(user: &str, pw: &str, target: &str) -> Value {
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    serde_json::json!([hex(user), hex(pw), target])
+}
 
 /// Runs `script` (with `args`) on `stdin`; `None` after a loud SKIPPED line when python3
 /// with PyYAML is missing.
 #[allow(clippy::print_stderr)] // the loud SKIPPED line, as the lab tests print
-fn python(test: &str, script: &str, args: &[&str], stdin: &str) -> Option<Value> {
+pub(super) fn python(test: &str, script: &str, args: &[&str], stdin: &str) -> Option<Value> {
     let have = Command::new("python3")
         .args(["-c", "import yaml"])
         .stderr(Stdio::null())
@@ -129,7 +218,8 @@ fn yaml_read_back_by_python_equals_the_json() {
     }
 }
 
-/// One camera per (user, password) pair; the camera must receive exactly that pair.
+/// One camera per (user, password) pair; the camera must receive exactly that pair, in
+/// direct mode and through go2rtc, with passwords in the file and with placeholders.
 #[test]
 fn the_camera_gets_the_password_through_frigate_and_ffmpeg() {
     let pairs: &[(&str, &str)] = &[
@@ -139,10 +229,12 @@ fn the_camera_gets_the_password_through_frigate_and_ffmpeg() {
         ("admin", "}{"),
         ("admin", "a+b=c&d;e,f'g\"h\\i"),
         ("admin", "üñí€📷"),
+        ("admin", "{FRIGATE_RTSP_PASSWORD}"),
         ("Admin_2-x", "x:y@z"),
         ("first.last", "p@ss:{x}/y%"),
         ("user@corp", "pw"),
         ("admin", ""),
+        ("admin", "$${X}"),
     ];
     let creds: Vec<Credential> = pairs
         .iter()
@@ -160,31 +252,41 @@ fn the_camera_gets_the_password_through_frigate_and_ffmpeg() {
             r
         })
         .collect();
-    let text = render_yaml(&cams, &creds, &opts());
     let test = "the_camera_gets_the_password_through_frigate_and_ffmpeg";
-    let Some(got) = python(test, CAMERA_SIDE, &["{}"], &text) else {
-        return;
-    };
     let host_path = &AMCREST_MAIN["rtsp://".len()..];
-    for (i, (user, pw)) in pairs.iter().enumerate() {
-        assert_eq!(
-            got[format!("cam{i:02}")][0],
-            serde_json::json!([user, pw, host_path]),
-            "pair {i} in:\n{text}"
-        );
+    for go2rtc in [false, true] {
+        for password_env in [false, true] {
+            let o = FrigateOptions {
+                go2rtc,
+                password_env,
+                ..opts()
+            };
+            assert!(left_out(&cams, &creds, &o).is_empty());
+            let text = render_yaml(&cams, &creds, &o);
+            // The variables Frigate would have: each placeholder's percent-encoded password.
+            let mut vars = serde_json::Map::new();
+            for i in 0..creds.len() {
+                if let Some(v) = plan::password_var(&creds, i) {
+                    vars.insert(v, url::placeholder_value(creds[i].password.expose()).into());
+                }
+            }
+            let vars = Value::Object(vars).to_string();
+            let Some(got) = python(test, CAMERA_SIDE, &[&vars], &text) else {
+                return;
+            };
+            for (i, (user, pw)) in pairs.iter().enumerate() {
+                let cam = format!("cam{i:02}");
+                let seen = if go2rtc {
+                    &got["streams"][&cam]
+                } else {
+                    &got["inputs"][&cam][0]
+                };
+                assert_eq!(
+                    *seen,
+                    expected(user, pw, host_path),
+                    "pair {i}, go2rtc {go2rtc}, env {password_env} in:\n{text}"
+                );
+            }
+        }
     }
-
-    // With FRIGATE_RTSP_PASSWORD_ENV: Frigate puts the variable's raw value in, then the same.
-    let env = FrigateOptions {
-        password_env: true,
-        ..opts()
-    };
-    let text = render_yaml(&cams[..1], &creds, &env);
-    assert!(text.contains("{FRIGATE_RTSP_PASSWORD}"), "{text}");
-    let vars = serde_json::json!({"FRIGATE_RTSP_PASSWORD": pairs[0].1}).to_string();
-    let got = python(test, CAMERA_SIDE, &[&vars], &text).expect("python3 was there a moment ago");
-    assert_eq!(
-        got["cam00"][0],
-        serde_json::json!([pairs[0].0, pairs[0].1, host_path])
-    );
 }

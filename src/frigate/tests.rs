@@ -1,6 +1,7 @@
-//! Unit tests of the Frigate config: exact YAML for fixtures, the accepted example of
-//! frigate-config.md reproduced byte for byte, passwords (plain, percent-encoded,
-//! placeholders), the JSON form read against the YAML, and the atomic file write.
+//! Unit tests of the Frigate config: exact YAML for fixtures (direct and go2rtc), the
+//! accepted example of frigate-config.md reproduced, passwords (plain, percent-encoded,
+//! placeholders), names and order, the JSON form read against the YAML, and the atomic
+//! file write.
 use super::*;
 use crate::registry::record::{Capabilities, ProfileInfo, StreamInfo};
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ pub(super) fn stream(url: &str, size: Option<(u32, u32)>) -> StreamInfo {
         codec: "h264".to_owned(),
         width: size.map(|s| s.0),
         height: size.map(|s| s.1),
+        udp_only: false,
     }
 }
 
@@ -71,7 +73,7 @@ pub(super) fn amcrest() -> CameraRecord {
     r
 }
 
-/// One stream, no authentication, size unknown: the ONVIF profile ≤ 1280 wide gives it.
+/// One stream, no authentication, size unknown (its ONVIF profiles are not used for it).
 pub(super) fn single() -> CameraRecord {
     let mut r = record("ec71db000004", [10, 77, 0, 104], "Camera-db000004");
     r.mac = Some("ec:71:db:00:00:04".to_owned());
@@ -90,7 +92,7 @@ pub(super) fn offline() -> CameraRecord {
     r
 }
 
-fn no_stream() -> CameraRecord {
+pub(super) fn no_stream() -> CameraRecord {
     record("unknown-10-77-0-30", [10, 77, 0, 30], "Camera-77-0-30")
 }
 
@@ -107,20 +109,23 @@ pub(super) fn creds() -> Vec<Credential> {
     ]
 }
 
+/// Direct inputs (the exact-YAML tests predate go2rtc); otherwise the defaults.
 pub(super) fn opts() -> FrigateOptions {
     FrigateOptions {
-        mqtt_host: "mqtt_broker".to_owned(),
-        mqtt_port: 1883,
-        mqtt_user: None,
-        mqtt_password: None,
-        password_env: false,
-        detector: Detector::Cpu,
-        model: None,
+        go2rtc: false,
+        ..FrigateOptions::default()
+    }
+}
+
+pub(super) fn go2rtc_opts() -> FrigateOptions {
+    FrigateOptions {
+        go2rtc: true,
+        ..opts()
     }
 }
 
 /// The per-camera sections every camera shares (after `detect`), at camera indent.
-fn common_tail(order: usize) -> String {
+fn common_tail(order: i64) -> String {
     format!(
         "    objects:
       track: [fire, smoke, person]
@@ -147,27 +152,35 @@ detectors: {default: {type: cpu, num_threads: 3}}
 cameras:
 ";
 
+const DETECT: &str = "    detect: {enabled: true, fps: 5, stationary: {threshold: 50}}\n";
+
 #[test]
 fn yaml_for_the_fixtures_is_exact() {
-    // Unsorted input, with an offline camera and one without a stream: both left out.
+    // Unsorted input; the offline camera stays, the one without a stream is left out.
     let cams = [single(), offline(), no_stream(), amcrest()];
     let want = format!(
-        "{HEAD}  aabbccddeeff:
+        "{HEAD}  \"001122334455\":
+    friendly_name: \"Gone (10.77.0.20)\"
+    ffmpeg:
+      inputs:
+        - {{path: \"rtsp://10.77.0.20/live\", roles: [detect, record]}}
+    detect: {{enabled: true, width: 640, height: 360, fps: 5, stationary: {{threshold: 50}}}}
+{}  aabbccddeeff:
     friendly_name: \"Amcrest IP2M (AA:BB:CC:DD:EE:FF)\"
     ffmpeg:
       inputs:
-        - {{path: \"rtsp://admin:p@ss{{{{w}}}}:rd@10.77.0.10:554/cam/realmonitor?channel=1&subtype=0\", roles: [record]}}
-        - {{path: \"rtsp://admin:p@ss{{{{w}}}}:rd@10.77.0.10:554/cam/realmonitor?channel=1&subtype=1\", roles: [detect]}}
+        - {{path: \"rtsp://admin:p@ss{{{{{{{{w}}}}}}}}:rd@10.77.0.10:554/cam/realmonitor?channel=1&subtype=0\", roles: [record]}}
+        - {{path: \"rtsp://admin:p@ss{{{{{{{{w}}}}}}}}:rd@10.77.0.10:554/cam/realmonitor?channel=1&subtype=1\", roles: [detect]}}
     detect: {{enabled: true, width: 640, height: 480, fps: 5, stationary: {{threshold: 50}}}}
 {}  ec71db000004:
     friendly_name: \"Camera-db000004 (EC:71:DB:00:00:04)\"
     ffmpeg:
       inputs:
         - {{path: \"rtsp://10.77.0.104:554/h264Preview_01_main\", roles: [detect, record]}}
-    detect: {{enabled: true, width: 896, height: 512, fps: 5, stationary: {{threshold: 50}}}}
-{}",
-        common_tail(0),
-        common_tail(1)
+{DETECT}{}",
+        common_tail(73_588_229_205),
+        common_tail(187_723_572_702_975),
+        common_tail(259_973_749_669_892)
     );
     let got = render_yaml(&cams, &creds(), &opts());
     assert_eq!(got, want, "\n{got}");
@@ -176,8 +189,80 @@ fn yaml_for_the_fixtures_is_exact() {
     assert_eq!(render_yaml(&reversed, &creds(), &opts()), got);
 }
 
-/// The accepted example of shared/reference/frigate-config.md, byte for byte (password_env
-/// on, so the URLs carry the placeholder as there).
+#[test]
+fn go2rtc_yaml_is_the_wizards() {
+    let cams = [amcrest(), single()];
+    let want = format!(
+        "version: 0.17-0
+mqtt: {{host: mqtt_broker, port: 1883, topic_prefix: frigate, client_id: frigate, stats_interval: 60}}
+detectors: {{default: {{type: cpu, num_threads: 3}}}}
+go2rtc:
+  streams:
+    aabbccddeeff: \"rtsp://admin:p%40ss%7Bw%7D%3Ard@10.77.0.10:554/cam/realmonitor?channel=1&subtype=0\"
+    aabbccddeeff_sub: \"rtsp://admin:p%40ss%7Bw%7D%3Ard@10.77.0.10:554/cam/realmonitor?channel=1&subtype=1\"
+    ec71db000004: \"rtsp://10.77.0.104:554/h264Preview_01_main\"
+cameras:
+  aabbccddeeff:
+    friendly_name: \"Amcrest IP2M (AA:BB:CC:DD:EE:FF)\"
+    ffmpeg:
+      inputs:
+        - {{path: \"rtsp://127.0.0.1:8554/aabbccddeeff\", input_args: preset-rtsp-restream, roles: [record]}}
+        - {{path: \"rtsp://127.0.0.1:8554/aabbccddeeff_sub\", input_args: preset-rtsp-restream, roles: [detect]}}
+    live: {{streams: {{\"Main Stream\": aabbccddeeff, \"Sub Stream\": aabbccddeeff_sub}}}}
+    detect: {{enabled: true, width: 640, height: 480, fps: 5, stationary: {{threshold: 50}}}}
+{}  ec71db000004:
+    friendly_name: \"Camera-db000004 (EC:71:DB:00:00:04)\"
+    ffmpeg:
+      inputs:
+        - {{path: \"rtsp://127.0.0.1:8554/ec71db000004\", input_args: preset-rtsp-restream, roles: [detect, record]}}
+    live: {{streams: {{\"Main Stream\": ec71db000004}}}}
+{DETECT}{}",
+        common_tail(187_723_572_702_975),
+        common_tail(259_973_749_669_892)
+    );
+    let got = render_yaml(&cams, &creds(), &go2rtc_opts());
+    assert_eq!(got, want, "\n{got}");
+}
+
+#[test]
+fn a_small_sub_stream_is_streamed_but_detection_runs_on_the_main() {
+    let mut cam = amcrest();
+    cam.sub = Some(stream(AMCREST_SUB, Some((320, 240))));
+    let got = render_yaml(&[cam.clone()], &creds(), &go2rtc_opts());
+    assert!(got.contains("aabbccddeeff_sub: \"rtsp://"), "{got}");
+    assert!(got.contains("\"Sub Stream\": aabbccddeeff_sub"), "{got}");
+    assert!(
+        got.contains("/aabbccddeeff\", input_args: preset-rtsp-restream, roles: [detect, record]}"),
+        "{got}"
+    );
+    assert!(!got.contains("8554/aabbccddeeff_sub"), "{got}");
+    assert!(
+        got.contains("detect: {enabled: true, width: 1280, height: 720,"),
+        "{got}"
+    );
+    let direct = render_yaml(&[cam], &creds(), &opts());
+    assert_eq!(direct.matches("{path: ").count(), 1, "{direct}");
+    assert!(!direct.contains("subtype=1"), "{direct}");
+}
+
+#[test]
+fn a_udp_only_stream_goes_through_ffmpeg_in_go2rtc_and_gets_the_udp_preset_direct() {
+    let mut cam = single();
+    cam.main.as_mut().expect("main").udp_only = true;
+    let got = render_yaml(&[cam.clone()], &creds(), &go2rtc_opts());
+    assert!(
+        got.contains("ec71db000004: \"ffmpeg:rtsp://10.77.0.104:554/h264Preview_01_main\""),
+        "{got}"
+    );
+    let got = render_yaml(&[cam], &creds(), &opts());
+    assert!(
+        got.contains("{path: \"rtsp://10.77.0.104:554/h264Preview_01_main\", input_args: preset-rtsp-udp, roles: [detect, record]}"),
+        "{got}"
+    );
+}
+
+/// The accepted example of shared/reference/frigate-config.md (password_env on, so the URLs
+/// carry the placeholder as there), with our stable `ui.order`.
 const REFERENCE_EXAMPLE: &str = r#"version: 0.17-0
 mqtt: {host: mqtt_broker, port: 1883, topic_prefix: frigate, client_id: frigate, stats_interval: 60}
 detectors: {default: {type: cpu, num_threads: 3}}
@@ -212,9 +297,58 @@ fn password_env_reproduces_the_accepted_example() {
         password_env: true,
         ..opts()
     };
-    let got = render_yaml(&[amcrest(), offline()], &creds(), &o);
-    assert_eq!(got, REFERENCE_EXAMPLE, "\n{got}");
-    assert!(!got.contains("p@ss"));
+    let creds = [
+        creds()[0].clone(),
+        Credential {
+            username: "admin".to_owned(),
+            password: Secret::new("s3cret-Pw"),
+        },
+    ];
+    let got = render_yaml(&[amcrest()], &creds, &o);
+    let want = REFERENCE_EXAMPLE.replace("order: 0,", "order: 187723572702975,");
+    assert_eq!(got, want, "\n{got}");
+    assert!(!got.contains("s3cret"));
+}
+
+#[test]
+fn password_env_shields_passwords_that_need_encoding_and_numbers_the_others() {
+    let o = FrigateOptions {
+        password_env: true,
+        ..opts()
+    };
+    let mut creds = creds(); // admin:"" and admin:TRICKY
+    creds.push(Credential {
+        username: "admin".to_owned(),
+        password: Secret::new("other"),
+    });
+    let mut second = single();
+    second.id = "ec71db000005".to_owned();
+    second.username = Some("admin".to_owned());
+    second.credential_index = Some(2);
+    let got = render_yaml(&[amcrest(), second.clone()], &creds, &o);
+    assert!(
+        got.contains("\"rtsp://%61dmin:{FRIGATE_RTSP_PASSWORD}@10.77.0.10:554/"),
+        "{got}"
+    );
+    assert!(
+        got.contains("\"rtsp://admin:{FRIGATE_RTSP_PASSWORD_3}@10.77.0.104:554/"),
+        "{got}"
+    );
+    let got = render_yaml(&[second], &creds, &FrigateOptions { go2rtc: true, ..o });
+    assert!(
+        got.contains("\"rtsp://admin:{FRIGATE_RTSP_PASSWORD_3}@10.77.0.104:554/"),
+        "{got}"
+    );
+    assert_eq!(plan::password_var(&creds, 0), None);
+    assert_eq!(
+        plan::password_var(&creds, 1).as_deref(),
+        Some("FRIGATE_RTSP_PASSWORD")
+    );
+    creds.push(creds[1].clone());
+    assert_eq!(
+        plan::password_var(&creds, 3).as_deref(),
+        Some("FRIGATE_RTSP_PASSWORD")
+    );
 }
 
 #[test]
@@ -247,9 +381,34 @@ fn password_of_another_user_or_a_missing_entry_is_not_used() {
     cam.credential_index = Some(1);
     let got = render_yaml(&[cam], &creds(), &opts());
     assert!(
-        got.contains("\"rtsp://admin:p@ss{{w}}:rd@10.77.0.10:554/"),
+        got.contains("\"rtsp://admin:p@ss{{{{w}}}}:rd@10.77.0.10:554/"),
         "{got}"
     );
+}
+
+#[test]
+fn a_camera_that_cannot_be_expressed_is_left_out_with_its_reason() {
+    let mut cam = amcrest();
+    cam.username = Some("us:er".to_owned());
+    let creds = vec![Credential {
+        username: "us:er".to_owned(),
+        password: Secret::new("pw"),
+    }];
+    cam.credential_index = Some(0);
+    for o in [opts(), go2rtc_opts()] {
+        let got = render_yaml(&[cam.clone(), single()], &creds, &o);
+        assert!(!got.contains("aabbccddeeff"), "{got}");
+        assert!(got.contains("ec71db000004:"), "{got}");
+        let left = left_out(&[cam.clone(), single()], &creds, &o);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].camera, "aabbccddeeff");
+        assert!(
+            left[0].reason.contains("user name contains ':'"),
+            "{}",
+            left[0].reason
+        );
+        assert!(!left[0].reason.contains("pw"));
+    }
 }
 
 #[test]
@@ -275,7 +434,13 @@ detectors: {default: {type: edgetpu, device: usb}}
 model: {path: \"/config/model/fire_smoke.tflite\", labelmap_path: \"/config/model/labels.txt\", width: 640, height: 640}
 cameras: {}
 ";
-    assert_eq!(render_yaml(&[offline()], &creds(), &o), head);
+    assert_eq!(render_yaml(&[no_stream()], &creds(), &o), head);
+    // go2rtc mode with no camera: an empty streams map.
+    let g = FrigateOptions {
+        go2rtc: true,
+        ..o.clone()
+    };
+    assert!(render_yaml(&[], &creds(), &g).contains("\ngo2rtc:\n  streams: {}\ncameras: {}\n"));
 
     let env = FrigateOptions {
         password_env: true,
@@ -304,51 +469,62 @@ cameras: {}
 }
 
 #[test]
-fn detect_size_falls_back_to_a_profile_then_to_1280x720() {
-    let mut r = amcrest();
-    assert_eq!(detect_size(&r), (640, 480)); // the sub stream
-    r.sub = None;
-    assert_eq!(detect_size(&r), (1920, 1080)); // the only stream, whatever its width
-    r.main = Some(stream(AMCREST_MAIN, Some((0, 0))));
-    assert_eq!(detect_size(&r), DEFAULT_DETECT_SIZE);
-    r.profiles = vec![
-        profile("a", 1920, 1080),
-        profile("b", 1280, 720),
-        profile("c", 640, 360),
-    ];
-    assert_eq!(detect_size(&r), (1280, 720));
-    r.sub = Some(stream(AMCREST_SUB, None)); // sub with no size: profiles, not main's size
-    assert_eq!(detect_size(&r), (1280, 720));
-}
-
-#[test]
 fn a_sub_stream_equal_to_the_main_is_one_input() {
     let mut r = amcrest();
     r.sub = Some(stream(AMCREST_MAIN, Some((1920, 1080))));
-    let got = render_yaml(&[r], &creds(), &opts());
+    let got = render_yaml(&[r.clone()], &creds(), &opts());
     assert_eq!(got.matches("roles: [detect, record]").count(), 1, "{got}");
     assert!(!got.contains("roles: [record]"));
+    let got = render_yaml(&[r], &creds(), &go2rtc_opts());
+    assert!(!got.contains("_sub"), "{got}");
 }
 
 #[test]
-fn names_are_sanitized_and_unique() {
-    assert_eq!(camera_name("aabbccddeeff"), "aabbccddeeff");
-    assert_eq!(camera_name("unknown-ep-00ff"), "unknown-ep-00ff");
-    assert_eq!(camera_name("UNKNOWN 10.0.0.5/é"), "UNKNOWN_10_0_0_5__");
-    assert_eq!(camera_name(""), "camera");
-    let a = record("cam.1", [10, 0, 0, 1], "A");
-    let b = record("cam_1", [10, 0, 0, 2], "B");
-    let c = record("cam:1", [10, 0, 0, 3], "C");
-    let with_main = |mut r: CameraRecord| {
-        r.main = Some(stream("rtsp://h/x", None));
+fn names_and_order_do_not_depend_on_the_other_cameras() {
+    let with_main = |id: &str, last: u8| {
+        let mut r = record(id, [10, 0, 0, last], "C");
+        r.main = Some(stream(&format!("rtsp://10.0.0.{last}/x"), None));
         r
     };
-    let cams = [with_main(c), with_main(b), with_main(a)];
-    let names: Vec<String> = included(&cams).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["cam_1", "cam_1-2", "cam_1-3"]);
+    let all = [
+        with_main("cam.1", 1),
+        with_main("cam_1", 2),
+        with_main("cam:1", 3),
+        with_main("aabbccddeeff", 4),
+        with_main("unknown-10-0-0-5", 5),
+    ];
+    let block = |cams: &[CameraRecord], id: &str| -> String {
+        let name = camera_name(id);
+        let text = render_yaml(cams, &[], &go2rtc_opts());
+        let start = text
+            .find(&format!("\n  {name}:\n"))
+            .expect("camera in file");
+        let rest = &text[start + 1..];
+        let end = rest[1..].find("\n  ").map_or(rest.len(), |i| i + 1);
+        rest[..end].to_owned()
+    };
+    for (i, cam) in all.iter().enumerate() {
+        let alone = block(std::slice::from_ref(cam), &cam.id);
+        let together = block(&all, &cam.id);
+        assert_eq!(
+            alone, together,
+            "camera {i} changed with the others present"
+        );
+        let mut others: Vec<CameraRecord> = all.to_vec();
+        others.remove((i + 1) % all.len());
+        assert_eq!(block(&others, &cam.id), alone);
+    }
+    let names: Vec<String> = plan(&all, &[], &opts(), Passwords::Plain)
+        .cameras
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let mut unique = names.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), all.len(), "{names:?}");
     // A numeric id is quoted as a key (YAML would read it as a number).
-    let mut n = with_main(record("001122334455", [10, 0, 0, 4], "N"));
-    n.mac = None;
+    let mut n = with_main("001122334455", 4);
+    n.name = "N".to_owned();
     let got = render_yaml(&[n], &[], &opts());
     assert!(
         got.contains("\n  \"001122334455\":\n    friendly_name: \"N (10.0.0.4)\"\n"),
@@ -374,7 +550,7 @@ fn json_is_the_same_object_with_placeholders_unless_allowed() {
     assert_eq!(
         path(&hidden, "aabbccddeeff", 0),
         format!(
-            "rtsp://admin:{{FRIGATE_RTSP_PASSWORD}}@{}",
+            "rtsp://%61dmin:{{FRIGATE_RTSP_PASSWORD}}@{}",
             &AMCREST_MAIN[7..]
         )
     );
@@ -385,10 +561,16 @@ fn json_is_the_same_object_with_placeholders_unless_allowed() {
     let shown = render_json(&cams, &creds(), &o, true);
     assert_eq!(
         path(&shown, "aabbccddeeff", 1),
-        format!("rtsp://admin:p@ss{{{{w}}}}:rd@{}", &AMCREST_SUB[7..])
+        format!(
+            "rtsp://admin:p@ss{{{{{{{{w}}}}}}}}:rd@{}",
+            &AMCREST_SUB[7..]
+        )
     );
     assert_eq!(shown["mqtt"]["password"], "mqttpw");
-    assert_eq!(shown["cameras"]["ec71db000004"]["ui"]["order"], 1);
+    assert_eq!(
+        shown["cameras"]["ec71db000004"]["ui"]["order"],
+        259_973_749_669_892_i64
+    );
     assert_eq!(
         shown["cameras"]["aabbccddeeff"]["objects"]["filters"]["fire"]["threshold"],
         0.7
@@ -397,9 +579,20 @@ fn json_is_the_same_object_with_placeholders_unless_allowed() {
     // With FRIGATE_RTSP_PASSWORD_ENV the payload never has more than the file.
     let env = FrigateOptions {
         password_env: true,
-        ..o
+        ..o.clone()
     };
     assert_eq!(render_json(&cams, &creds(), &env, true), hidden);
+    // go2rtc: the sources carry the placeholder too.
+    let g = FrigateOptions { go2rtc: true, ..o };
+    let hidden = render_json(&cams, &creds(), &g, false);
+    assert_eq!(
+        hidden["go2rtc"]["streams"]["aabbccddeeff"],
+        format!(
+            "rtsp://admin:{{FRIGATE_RTSP_PASSWORD}}@{}",
+            &AMCREST_MAIN[7..]
+        )
+    );
+    assert!(!hidden.to_string().contains("p%40ss"));
 }
 
 #[test]

@@ -15,6 +15,9 @@ pub struct StreamInfo {
     pub codec: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// It played over UDP only (the camera refused RTP over TCP): go2rtc's own RTSP client
+    /// cannot pull it, so its go2rtc source goes through ffmpeg.
+    pub udp_only: bool,
 }
 
 /// An ONVIF media profile.
@@ -89,6 +92,7 @@ impl CameraRecord {
                 codec: p.codec.clone(),
                 width: p.width,
                 height: p.height,
+                udp_only: p.transport == crate::discovery::rtsp::session::Transport::Udp,
             })
         };
         let main = stream(&c.main);

@@ -86,6 +86,7 @@ pub(crate) fn played(id: &str, at_ip: Ipv4Addr) -> Finding {
             codec: "h264".into(),
             width: Some(1920),
             height: Some(1080),
+            udp_only: false,
         }),
     }
 }

@@ -292,7 +292,17 @@ fn validated(e: &mut Entry, stream: Option<StreamInfo>, now: Now, st: &mut Vec<S
             seen(e, now, st);
             stream_ok(e, now, st);
             if let Some(main) = e.record.main.as_mut().filter(|m| m.url == info.url) {
-                *main = info;
+                // A probe that ended before the size was read does not forget the size
+                // (the Frigate file would change for nothing).
+                let (width, height) = match (info.width, info.height) {
+                    (Some(w), Some(h)) => (Some(w), Some(h)),
+                    _ => (main.width, main.height),
+                };
+                *main = StreamInfo {
+                    width,
+                    height,
+                    ..info
+                };
             }
         }
         None if e.record.online && !e.stream_failing => {

@@ -101,6 +101,7 @@ impl<F: Fn(u64) -> bool> Sim<F> {
                         codec: "h264".into(),
                         width: Some(1920),
                         height: Some(1080),
+                        udp_only: false,
                     });
                     let f = Finding::Validated {
                         id: v.id,

@@ -51,6 +51,8 @@ pub struct Cameras {
     networks: Vec<scan::Cidr>,
     frigate: FrigateOptions,
     last_frigate: Option<String>,
+    /// Cameras left out of the Frigate file, each warned about once (camera, reason).
+    frigate_warned: Vec<(String, String)>,
     /// STATE_PATH bookkeeping: changed since the last save, and when to save.
     dirty: bool,
     save_clock: SaveClock,
@@ -97,6 +99,7 @@ impl Cameras {
             networks: current_networks(&cfg),
             frigate: FrigateOptions::from_config(&cfg),
             last_frigate: None,
+            frigate_warned: Vec::new(),
             dirty: false,
             save_clock: SaveClock::new(),
             last_hello_rescan: None,
@@ -262,6 +265,7 @@ impl Cameras {
                                 codec: p.codec,
                                 width: p.width,
                                 height: p.height,
+                                udp_only: p.transport == session::Transport::Udp,
                             }),
                             Err(e) => {
                                 log::info!("validation of {}: {e}", v.id);
@@ -439,6 +443,11 @@ impl Cameras {
             }
         }
         *self.snapshot.lock() = self.registry.cameras().cloned().collect();
+        // Between passes (a removal, a new address): the Frigate file follows at once. During
+        // a pass the cameras it finds wait for its end, so the file changes once per pass.
+        if !self.scanning {
+            self.update_frigate();
+        }
     }
 
     fn send(&self, m: Message) {
@@ -447,24 +456,46 @@ impl Cameras {
         }
     }
 
-    /// After a full pass: the Frigate file (when its text changed) and its MQTT form.
+    /// After a full pass and after changes between passes: the Frigate file and its MQTT
+    /// form, only when their text changed (a camera going offline and back changes
+    /// nothing Frigate reads); the reload trigger only when the file changed (or cannot be
+    /// written, MQTT then being Frigate's only way to learn of the change). One WARN per
+    /// camera left out.
     fn update_frigate(&mut self) {
         if !self.cfg.frigate_update_enabled {
             return;
         }
         let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
-        let yaml = frigate::render_yaml(&cams, &self.cfg.credentials, &self.frigate);
+        let (yaml, left_out) = frigate::render_file(&cams, &self.cfg.credentials, &self.frigate);
+        let now: Vec<(String, String)> =
+            left_out.into_iter().map(|l| (l.camera, l.reason)).collect();
+        for (camera, reason) in &now {
+            if !self
+                .frigate_warned
+                .iter()
+                .any(|(c, r)| c == camera && r == reason)
+            {
+                log::warn!("frigate: camera {camera} left out of the config: {reason}");
+            }
+        }
+        self.frigate_warned = now;
         if self.last_frigate.as_deref() == Some(yaml.as_str()) {
             return;
         }
-        match frigate::write_if_changed(&self.cfg.frigate_config_path, &yaml) {
-            Ok(changed) => log::info!(
-                "frigate: {} {}",
-                self.cfg.frigate_config_path.display(),
-                if changed { "written" } else { "unchanged" }
-            ),
-            Err(e) => log::warn!("frigate: {e}"),
-        }
+        let reload = match frigate::write_if_changed(&self.cfg.frigate_config_path, &yaml) {
+            Ok(changed) => {
+                log::info!(
+                    "frigate: {} {}",
+                    self.cfg.frigate_config_path.display(),
+                    if changed { "written" } else { "unchanged" }
+                );
+                changed
+            }
+            Err(e) => {
+                log::warn!("frigate: {e}");
+                true
+            }
+        };
         let json = frigate::render_json(
             &cams,
             &self.cfg.credentials,
@@ -475,10 +506,12 @@ impl Cameras {
             &self.topics,
             json.to_string().into_bytes(),
         ));
-        self.send(contract::frigate_reload_message(
-            &self.topics,
-            &self.cfg.frigate_reload_topic,
-        ));
+        if reload {
+            self.send(contract::frigate_reload_message(
+                &self.topics,
+                &self.cfg.frigate_reload_topic,
+            ));
+        }
         self.last_frigate = Some(yaml);
     }
 

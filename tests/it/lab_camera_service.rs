@@ -1,13 +1,17 @@
 //! The service (`camera-detector` = run) in the lab's detector namespace against the lab's
 //! broker, as the wildfire-watch stack sees it: every lab camera on
 //! `camera/discovery/<id>` (retained, the original's fields, no password), none for the
-//! noise host, the Frigate file with the six cameras whose inputs play in ffprobe, the
+//! noise host, the Frigate file with the six cameras whose go2rtc sources play in ffprobe
+//! (and, rendered from the records it saved, whose direct inputs do too), the
 //! Frigate config and reload trigger on MQTT, and on SIGTERM every camera's `offline`
 //! status and the offline health message within 2 s, exit 0. Then a restart with the same
 //! STATE_PATH republishes every camera before its first discovery pass could have. Prints
 //! the time to the first retained discovery message of each camera (a number of the issue).
 use crate::support::broker::Sub;
-use crate::support::lab::{lab, with_creds};
+use crate::support::frigate::{go2rtc_streams, play_go2rtc, play_input, plays};
+use crate::support::lab::lab;
+use camera_detector::config::Credential;
+use camera_detector::frigate::{plan, FrigateOptions, Passwords};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -116,24 +120,19 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
     let fj = frigate_json.expect("frigate/config/cameras published");
     assert_eq!(fj["cameras"].as_object().map(|o| o.len()), Some(6), "{fj}");
 
-    // The Frigate file: the six cameras; every input plays.
+    // The Frigate file: the six cameras through go2rtc (the default); every source plays
+    // as go2rtc opens it (cam6 plays over UDP only: an ffmpeg: source).
     let yaml = std::fs::read_to_string(&frigate_path).expect("frigate file written");
     assert!(yaml.starts_with("version: 0.17-0\n"), "{yaml}");
-    let mut inputs = 0;
-    for line in yaml.lines() {
-        let Some(rest) = line.trim().strip_prefix("- {path: \"") else {
-            continue;
-        };
-        let url = as_frigate_passes_it(rest.split('"').next().expect("quoted path"));
-        let transport = if url.contains(".106:") { "udp" } else { "tcp" };
-        let (codec, w, h) = lab.ffprobe(&url, transport);
-        assert!(
-            codec.starts_with('h') && w > 0 && h > 0,
-            "{url} does not play"
-        );
-        inputs += 1;
+    let streams = go2rtc_streams(&yaml);
+    for (name, source) in &streams {
+        assert!(plays(&play_go2rtc(&lab, source, &[])), "{name}: {source}");
     }
-    assert!(inputs >= 11, "main + sub inputs: {inputs}");
+    assert!(streams.len() >= 11, "main + sub streams: {}", streams.len());
+    assert!(
+        streams.iter().any(|(_, s)| s.starts_with("ffmpeg:rtsp://")),
+        "the UDP-only camera goes through ffmpeg: {streams:?}"
+    );
     for id in want.keys() {
         assert!(yaml.contains(&format!("\"{id}\":")) || yaml.contains(&format!("{id}:")));
     }
@@ -200,6 +199,32 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
         want.keys().cloned().collect::<Vec<_>>(),
         "republished from the state file"
     );
+
+    // The same records rendered with FRIGATE_GO2RTC=false: every direct input plays as
+    // Frigate hands it to ffmpeg. Connections to each camera, for the README.
+    let records = camera_detector::registry::persist::load(&state)
+        .expect("state")
+        .expect("cameras");
+    let credentials: Vec<Credential> = creds.iter().map(|(u, p)| Credential::new(u, p)).collect();
+    let options = |go2rtc| FrigateOptions {
+        go2rtc,
+        ..FrigateOptions::default()
+    };
+    let direct = plan(&records, &credentials, &options(false), Passwords::Plain);
+    let restream = plan(&records, &credentials, &options(true), Passwords::Plain);
+    assert_eq!(direct.cameras.len(), 6, "{:?}", direct.left_out);
+    for (d, g) in direct.cameras.iter().zip(&restream.cameras) {
+        for input in &d.inputs {
+            let got = play_input(&lab, &input.path, input.input_args, &[]);
+            assert!(plays(&got), "{}: {}", d.name, input.path);
+        }
+        eprintln!(
+            "connections to {}: direct {} (one per ffmpeg input); go2rtc {} (one per stream an input reads; a second stream only while someone watches it live)",
+            d.name,
+            d.inputs.len(),
+            g.inputs.len(),
+        );
+    }
 }
 
 /// The detector process, killed if the test ends early (a failed assertion must not leave
@@ -211,29 +236,4 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// What Frigate 0.17 hands ffmpeg for an input path: `{{`/`}}` unescaped, and the password
-/// percent-encoded when the user name is plain (`escape_special_characters`, which matches
-/// `scheme://user:password@` up to the last `@`).
-fn as_frigate_passes_it(path: &str) -> String {
-    let path = path.replace("{{", "{").replace("}}", "}");
-    let Some(rest) = path.strip_prefix("rtsp://") else {
-        return path;
-    };
-    let Some(at) = rest.rfind('@') else {
-        return path;
-    };
-    let (userinfo, host) = (&rest[..at], &rest[at + 1..]);
-    let Some((user, pass)) = userinfo.split_once(':') else {
-        return path;
-    };
-    if user.is_empty()
-        || !user
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return path;
-    }
-    with_creds(&format!("rtsp://{host}"), user, pass)
 }

@@ -4,6 +4,7 @@
 mod support {
     pub mod broker;
     pub mod common;
+    pub mod frigate;
     pub mod lab;
     pub mod ownbroker;
     pub mod owncam;
@@ -26,6 +27,7 @@ mod lab_secrets;
 mod lab_service;
 mod lab_world;
 mod lab_world_flood;
+mod lab_world_frigate;
 mod lab_world_hostile;
 mod lab_world_size;
 mod lab_world_soak;

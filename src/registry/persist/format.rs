@@ -104,6 +104,8 @@ struct StoredStream {
     width: Option<u32>,
     #[serde(default)]
     height: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    udp_only: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -142,6 +144,7 @@ impl From<&StreamInfo> for StoredStream {
             codec: s.codec.clone(),
             width: s.width,
             height: s.height,
+            udp_only: s.udp_only,
         }
     }
 }
@@ -153,6 +156,7 @@ impl From<StoredStream> for StreamInfo {
             codec: s.codec,
             width: s.width,
             height: s.height,
+            udp_only: s.udp_only,
         }
     }
 }

@@ -213,6 +213,12 @@ impl Lab {
     /// the URL), from the detector namespace over `transport` (`tcp` or `udp`). A short
     /// analysis: codec and size come from the SDP and the first key frame.
     pub fn ffprobe(&self, url: &str, transport: &str) -> (String, u64, u64) {
+        self.ffprobe_with(url, &["-rtsp_transport", transport])
+    }
+
+    /// [`Lab::ffprobe`] with other RTSP options (`-rtsp_flags prefer_tcp`, as go2rtc's
+    /// ffmpeg sources open a camera) instead of `-rtsp_transport`.
+    pub fn ffprobe_with(&self, url: &str, rtsp_args: &[&str]) -> (String, u64, u64) {
         let ns = self.truth["detector"]["ns"].as_str().expect("detector ns");
         let out = self
             .in_ns(ns, "ffprobe")
@@ -224,7 +230,8 @@ impl Lab {
                 "-probesize",
                 "32768",
             ])
-            .args(["-rtsp_transport", transport, "-select_streams", "v:0"])
+            .args(rtsp_args)
+            .args(["-select_streams", "v:0"])
             .args([
                 "-show_entries",
                 "stream=codec_name,width,height",

@@ -37,6 +37,7 @@ pub const START_WITHIN: Duration = Duration::from_secs(20);
 pub struct OwnCamera {
     rtsp: Option<Child>,
     mounts: Vec<String>,
+    password: String,
     logs: tempfile::TempDir,
     starts: u32,
     /// Dropped after [`OwnCamera`]'s `drop` has stopped the RTSP server.
@@ -47,15 +48,26 @@ impl OwnCamera {
     /// A running camera (RTSP accepting on [`RTSP_PORT`] within [`START_WITHIN`]).
     /// `tag` (1–3 of `[a-z0-9]`) goes into the namespace name.
     pub fn start(lab: &Lab, tag: &str) -> OwnCamera {
-        Self::start_with(lab, tag, &REOLINK_MOUNTS)
+        Self::build(lab, tag, PASSWORD, &REOLINK_MOUNTS)
     }
 
     /// As [`OwnCamera::start`], serving `mounts` (gst-rtsp-cam.py `--mount` specs:
     /// `path:codec:WxH:fps[:flags]`) with the same port and credentials.
     pub fn start_with(lab: &Lab, tag: &str, mounts: &[&str]) -> OwnCamera {
+        Self::build(lab, tag, PASSWORD, mounts)
+    }
+
+    /// As [`OwnCamera::start`], with user [`USER`] and `password` (any text: it reaches
+    /// gst-rtsp-cam.py as one argv word).
+    pub fn start_with_password(lab: &Lab, tag: &str, password: &str) -> OwnCamera {
+        Self::build(lab, tag, password, &REOLINK_MOUNTS)
+    }
+
+    fn build(lab: &Lab, tag: &str, password: &str, mounts: &[&str]) -> OwnCamera {
         let mut cam = OwnCamera {
             rtsp: None,
             mounts: mounts.iter().map(|m| m.to_string()).collect(),
+            password: password.to_owned(),
             logs: tempfile::tempdir().expect("temp dir"),
             starts: 0,
             host: OwnHost::create(lab, tag, MAC_PREFIX),
@@ -97,8 +109,8 @@ impl OwnCamera {
     }
 
     /// (user, password) for RTSP Digest.
-    pub fn credentials(&self) -> (&'static str, &'static str) {
-        (USER, PASSWORD)
+    pub fn credentials(&self) -> (&str, &str) {
+        (USER, &self.password)
     }
 
     /// New free address, same MAC, the RTSP server keeps running (it listens on 0.0.0.0);
@@ -145,7 +157,7 @@ impl OwnCamera {
         command
             .arg(script)
             .args(["--port", &RTSP_PORT.to_string(), "--auth", "digest"])
-            .args(["--user", USER, "--password", PASSWORD]);
+            .args(["--user", USER, "--password", &self.password]);
         for m in &self.mounts {
             command.args(["--mount", m]);
         }
