@@ -51,7 +51,8 @@ fn finds_main_and_sub_streams_within_budget() {
             budget: 12 + k("10.77.0.104", 554) as u32,
         },
         // Amcrest OUI → amcrest's template, its own leads (nobody's template first), then the
-        // data's order: decoy 1 + 7 × 404 + DESCRIBE /stream1 1 + 3 + sub 4.
+        // data's order: decoy 1 + 7 × 404 (one of them amcrest's credential-in-URL lead, tried
+        // with each of the 6 credentials: +5) + DESCRIBE /stream1 1 + 3 + sub 4.
         Case {
             name: "cam5 amcrest h265+h264 no auth",
             ip: "10.77.0.105",
@@ -64,7 +65,7 @@ fn finds_main_and_sub_streams_within_budget() {
             sub: Some("/stream2"),
             transport: "tcp",
             cred: None,
-            budget: 16,
+            budget: 21,
         },
         // decoy (none, k wrong, right→404) 2+k + DESCRIBE /media/video1 1 + SETUP tcp→461,
         // SETUP udp, PLAY, TEARDOWN 4 + the three sub templates of uniview 3 × 404.

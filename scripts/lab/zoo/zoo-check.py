@@ -231,7 +231,7 @@ except socket.timeout:
     pass
 check("ws-discovery: exactly the ONVIF camera answers", set(replies) == {c["ip"] for c in onvif_cams},
       str(sorted(replies)))
-ports = {int(r["port"]) for r in csv.DictReader(open(os.path.join(HERE, "data", "rtsp-ports.tsv")), delimiter="\t")}
+ports = {int(r["port"]) for r in csv.DictReader(open(os.path.join(HERE, "..", "..", "..", "src", "camdb", "data", "rtsp-ports.tsv")), delimiter="\t")}
 try:
     from onvif import ONVIFCamera
     import onvif as onvif_mod
