@@ -110,6 +110,19 @@ impl Outbox {
         Some(Pending { key, msg })
     }
 
+    /// Takes the message with `key` out (a quarantined one), if it is still pending.
+    pub fn remove(&mut self, key: Key) -> Option<Message> {
+        let msg = self.by_seq.remove(&key)?;
+        if msg.retain {
+            if self.retained.get(&msg.topic) == Some(&key) {
+                self.retained.remove(&msg.topic);
+            }
+        } else {
+            self.events.remove(&key);
+        }
+        Some(msg)
+    }
+
     fn insert(&mut self, key: Key, msg: Message) -> PushOutcome {
         let mut out = PushOutcome::default();
         if msg.retain {
@@ -251,6 +264,21 @@ mod tests {
         o.push(st("s", "new"));
         assert!(o.requeue(old).coalesced);
         assert_eq!(drain(&mut o), vec![("s".into(), "new".into())]);
+    }
+
+    #[test]
+    fn a_removed_message_leaves_the_rest_in_order() {
+        let mut o = Outbox::new(10);
+        o.push(ev("a", "1"));
+        o.push(st("big", "x"));
+        o.push(ev("a", "2"));
+        let _delivered = o.pop().unwrap();
+        let big = o.pop().unwrap();
+        o.requeue(big.clone());
+        assert_eq!(o.remove(big.key).map(|m| m.topic), Some("big".to_owned()));
+        assert!(!o.has_retained("big"));
+        assert_eq!(o.remove(big.key), None, "gone");
+        assert_eq!(drain(&mut o), vec![("a".into(), "2".into())]);
     }
 
     #[test]

@@ -7,11 +7,14 @@
 //! order and sent again after the reconnect, through the new session's client (the old
 //! one, with whatever paho still held, is dropped): at-least-once, and the first arrivals
 //! per topic keep their order.
+//!
+//! Guards: a message over MQTT_MAX_PAYLOAD is refused when it is taken from the queue; the
+//! oldest unacknowledged message at each loss goes to the [`PoisonWatch`], which picks the
+//! message to quarantine (taken out of the outbox, so everything behind it flows again).
 use super::conn::Link;
-use super::outbox::{Outbox, Pending};
-use super::topics::availability_payload;
-use super::{Message, Metrics, Settings, ShutdownReport};
-use crate::time::now_iso8601;
+use super::outbox::{Key, Outbox, Pending};
+use super::poison::PoisonWatch;
+use super::{Message, Metrics, Refusal, Settings, ShutdownReport};
 use crossbeam_channel::{never, select, Receiver, Sender};
 use paho_mqtt as mqtt;
 use std::collections::{HashMap, VecDeque};
@@ -104,6 +107,29 @@ pub(super) struct Worker {
     /// Set by a stop: flush until this instant, then send the offline message.
     flush_until: Option<Instant>,
     deadline: Option<Instant>,
+    poison: PoisonWatch,
+    /// The oldest unacknowledged message when this session's trouble was first seen (a
+    /// failed token): its key, topic, size and when it was sent.
+    loss_front: Option<Suspect>,
+}
+
+/// The oldest unacknowledged message at a loss.
+struct Suspect {
+    key: Key,
+    topic: String,
+    size: usize,
+    sent: Instant,
+}
+
+impl Suspect {
+    fn of(f: &InFlight) -> Self {
+        Suspect {
+            key: f.p.key,
+            topic: f.p.msg.topic.clone(),
+            size: f.p.msg.payload.len(),
+            sent: f.since,
+        }
+    }
 }
 
 impl Worker {
@@ -135,6 +161,8 @@ impl Worker {
             hold_until: None,
             flush_until: None,
             deadline: None,
+            poison: PoisonWatch::default(),
+            loss_front: None,
         }
     }
 
@@ -180,13 +208,38 @@ impl Worker {
         }
     }
 
-    /// Takes one message from the hand-off queue into the outbox.
+    /// Takes one message from the hand-off queue into the outbox (unless it is too large).
     fn accept(&mut self, m: Message) {
+        if self.oversized(&m) {
+            return;
+        }
         let out = self.outbox.push(m);
         self.count_push(out);
         self.metrics
             .max_depth
             .fetch_max(self.outbox.len() as u64, Relaxed);
+    }
+
+    /// Refuses (counts, and logs once per topic) a message over MQTT_MAX_PAYLOAD.
+    fn oversized(&self, m: &Message) -> bool {
+        let (size, max) = (m.payload.len(), self.settings.max_payload);
+        if size <= max {
+            return false;
+        }
+        let first = self.metrics.refuse(&m.topic, size, Refusal::Oversized);
+        let text = format!(
+            "message to {} is {size} bytes, over MQTT_MAX_PAYLOAD ({max}): not sent",
+            m.topic
+        );
+        if first {
+            log::warn!(
+                "mqtt: {text} (counted in the health metrics; further ones on this topic at DEBUG)"
+            );
+        } else {
+            log::debug!("mqtt: {text}");
+        }
+        self.metrics.set_error(text);
+        true
     }
 
     fn count_push(&mut self, out: super::outbox::PushOutcome) {
@@ -220,18 +273,23 @@ impl Worker {
             Link::Down => {
                 self.up = false;
                 self.client = None;
-                self.requeue_inflight();
+                let oldest = self.requeue_inflight();
+                let front = self.loss_front.take().or(oldest);
+                self.judge_loss(front);
             }
             Link::Up(client) => {
                 self.up = true;
                 self.client = Some(client);
+                self.loss_front = None;
                 let s = &self.settings;
-                let online = availability_payload(&s.node_id, "online", &now_iso8601());
-                let mut first = vec![Message::retained(s.lwt_topic.clone(), online)];
+                let mut first = s.availability_messages("online");
                 if let Some(hook) = &s.on_connect {
                     first.extend(hook());
                 }
                 for m in first {
+                    if self.oversized(&m) {
+                        continue;
+                    }
                     let out = self.outbox.push_urgent(m);
                     self.count_push(out);
                 }
@@ -252,17 +310,45 @@ impl Worker {
     }
 
     /// After a loss: what was acknowledged counts, the rest goes back to the outbox.
-    fn requeue_inflight(&mut self) {
+    /// Returns the oldest unacknowledged message.
+    fn requeue_inflight(&mut self) -> Option<Suspect> {
+        let mut oldest = None;
         for mut f in std::mem::take(&mut self.inflight) {
             match f.poll() {
                 Some(Ok(())) => self.delivered_ok(f.p),
                 _ => {
+                    if oldest.is_none() {
+                        oldest = Some(Suspect::of(&f));
+                    }
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
                     self.count_push(out);
                 }
             }
         }
+        oldest
+    }
+
+    /// The session is gone; `front` was the oldest unacknowledged message. Quarantines it
+    /// when the [`PoisonWatch`] says so: out of the outbox, counted, logged.
+    fn judge_loss(&mut self, front: Option<Suspect>) {
+        let now = Instant::now();
+        let blamed = front.as_ref().map(|f| (f.topic.as_str(), f.sent));
+        if !self.poison.lost(blamed, now) {
+            return;
+        }
+        let Some(f) = front else { return };
+        if self.outbox.remove(f.key).is_none() {
+            return; // already replaced by a newer value of its topic
+        }
+        self.metrics.refuse(&f.topic, f.size, Refusal::Quarantined);
+        let text = format!(
+            "message to {} ({} bytes) quarantined: the broker dropped the connection right \
+             after it twice (over the broker's size limit, or denied by an ACL?)",
+            f.topic, f.size
+        );
+        log::warn!("mqtt: {text}");
+        self.metrics.set_error(text);
     }
 
     fn fill(&mut self) {
@@ -335,6 +421,9 @@ impl Worker {
                     // Link trouble: keep the message, pause until the link is confirmed
                     // (a Down/Up pair from the conn thread, or the 1 s check in `wait`).
                     log::debug!("mqtt publish to {} interrupted: {e}", f.p.msg.topic);
+                    if self.loss_front.is_none() {
+                        self.loss_front = Some(Suspect::of(&f));
+                    }
                     self.up = false;
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
@@ -352,6 +441,7 @@ impl Worker {
 
     fn delivered_ok(&mut self, p: Pending) {
         Metrics::add(&self.metrics.published, 1);
+        self.poison.delivered(&p.msg.topic);
         if !p.msg.retain {
             return;
         }
@@ -431,6 +521,7 @@ impl Worker {
             default(timeout) => {
                 if !self.up && self.metrics.connected.load(Relaxed) && self.connected() {
                     self.up = true;
+                    self.loss_front = None; // the trouble was not a loss
                 }
             }
         }
@@ -446,17 +537,28 @@ impl Worker {
         Metrics::add(&self.metrics.dropped_shutdown, unsent);
         let mut offline_sent = false;
         if let Some(client) = self.client.clone().filter(|c| self.up && c.is_connected()) {
-            let s = &self.settings;
-            let payload = availability_payload(&s.node_id, "offline", &now_iso8601());
-            let m = mqtt::Message::new_retained(s.lwt_topic.as_str(), payload, 1);
             let left = self
                 .deadline
                 .map(|d| d.saturating_duration_since(Instant::now()))
                 .unwrap_or_default()
                 .max(Duration::from_millis(300));
-            offline_sent = client.publish(m).wait_for(left).is_ok();
-            if offline_sent {
-                Metrics::add(&self.metrics.published, 1);
+            // Every availability topic's offline, sent together; acknowledged = all were.
+            let tokens: Vec<mqtt::DeliveryToken> = self
+                .settings
+                .availability_messages("offline")
+                .into_iter()
+                .map(|m| client.publish(mqtt::Message::new_retained(m.topic, m.payload, 1)))
+                .collect();
+            let end = Instant::now() + left;
+            offline_sent = !tokens.is_empty();
+            for t in tokens {
+                let ok = t
+                    .wait_for(end.saturating_duration_since(Instant::now()))
+                    .is_ok();
+                offline_sent &= ok;
+                if ok {
+                    Metrics::add(&self.metrics.published, 1);
+                }
             }
         }
         if unsent > 0 {

@@ -1,0 +1,161 @@
+//! When to reconnect: the backoff shared by failed connects and *short sessions*, and the
+//! client-id collision episodes they reveal. Pure (durations and the jitter draw are
+//! arguments); the `mqtt-conn` thread asks it after every failed connect and every loss.
+//!
+//! A session lost within [`SHORT_SESSION`] of its CONNACK is short. MQTT 3.1.1 brokers end
+//! the older session when a client connects with the same client id, so two processes (or
+//! a health check) sharing one id cut each other's sessions right after each connect:
+//! without a backoff they reconnect about every 20 ms, forever. A short session therefore
+//! counts like a failed connect (exponential backoff with jitter), and only a session that
+//! outlived [`SHORT_SESSION`] resets the backoff. The first short session of an episode is
+//! reported once (the caller logs one WARN naming the client id); the episode ends with a
+//! session that lasts [`EPISODE_END`].
+use super::Backoff;
+use std::time::Duration;
+
+/// A session lost sooner than this after its CONNACK is short.
+pub const SHORT_SESSION: Duration = Duration::from_secs(5);
+/// A session this long ends a collision episode (the next short session warns again).
+pub const EPISODE_END: Duration = Duration::from_secs(120);
+
+/// What to do after a lost session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterLoss {
+    /// The session was short.
+    pub short: bool,
+    /// Wait this long before the next connect (`None`: at once).
+    pub delay: Option<Duration>,
+    /// First short session of an episode: say so (once).
+    pub warn: bool,
+    /// Short sessions of an episode that has just ended with a long session.
+    pub ended_episode: Option<u32>,
+}
+
+/// The reconnect policy; see the module docs.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    backoff: Backoff,
+    /// Short sessions in the current episode (0: no episode).
+    episode: u32,
+}
+
+impl Sessions {
+    /// Backoff from `min` doubling to `max`, as [`Backoff::new`].
+    #[must_use]
+    pub fn new(min: Duration, max: Duration) -> Self {
+        Sessions {
+            backoff: Backoff::new(min, max),
+            episode: 0,
+        }
+    }
+
+    /// A connect failed: the delay before the next attempt (`unit`: jitter draw in [0, 1)).
+    pub fn connect_failed(&mut self, unit: f64) -> Duration {
+        self.backoff.next_delay(unit)
+    }
+
+    /// A session that `lasted` this long after its CONNACK was lost.
+    pub fn lost(&mut self, lasted: Duration, unit: f64) -> AfterLoss {
+        if lasted < SHORT_SESSION {
+            self.episode += 1;
+            return AfterLoss {
+                short: true,
+                delay: Some(self.backoff.next_delay(unit)),
+                warn: self.episode == 1,
+                ended_episode: None,
+            };
+        }
+        self.backoff.reset();
+        let ended = (self.episode > 0 && lasted >= EPISODE_END).then_some(self.episode);
+        if ended.is_some() {
+            self.episode = 0;
+        }
+        AfterLoss {
+            short: false,
+            delay: None,
+            warn: false,
+            ended_episode: ended,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    fn sessions() -> Sessions {
+        Sessions::new(Duration::from_secs(1), Duration::from_secs(60))
+    }
+
+    #[test]
+    fn short_sessions_back_off_like_failed_connects_and_warn_once() {
+        let mut s = sessions();
+        let got: Vec<AfterLoss> = (0..8).map(|_| s.lost(secs(0.02), 0.0)).collect();
+        let delays: Vec<u64> = got.iter().map(|a| a.delay.unwrap().as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert!(got.iter().all(|a| a.short));
+        assert_eq!(got.iter().filter(|a| a.warn).count(), 1);
+        assert!(got[0].warn);
+    }
+
+    #[test]
+    fn failed_connects_and_short_sessions_share_one_backoff() {
+        let mut s = sessions();
+        assert_eq!(s.connect_failed(0.0), secs(1.0));
+        assert_eq!(s.lost(secs(0.1), 0.0).delay, Some(secs(2.0)));
+        assert_eq!(s.connect_failed(0.0), secs(4.0));
+    }
+
+    #[test]
+    fn a_session_past_the_short_limit_reconnects_at_once_and_resets_the_backoff() {
+        let mut s = sessions();
+        s.connect_failed(0.0);
+        s.connect_failed(0.0);
+        let a = s.lost(SHORT_SESSION, 0.0);
+        assert_eq!((a.short, a.delay, a.warn), (false, None, false));
+        assert_eq!(s.connect_failed(0.0), secs(1.0), "reset");
+    }
+
+    #[test]
+    fn an_episode_ends_only_with_a_long_session_and_the_next_one_warns_again() {
+        let mut s = sessions();
+        assert!(s.lost(secs(0.01), 0.0).warn);
+        // A medium session resets the backoff but the episode goes on: no second WARN.
+        assert_eq!(s.lost(secs(30.0), 0.0).ended_episode, None);
+        let again = s.lost(secs(0.01), 0.0);
+        assert!(!again.warn);
+        assert_eq!(again.delay, Some(secs(1.0)));
+        assert_eq!(s.lost(EPISODE_END, 0.0).ended_episode, Some(2));
+        assert!(s.lost(secs(0.01), 0.0).warn, "a new episode");
+    }
+
+    #[test]
+    fn two_colliding_processes_make_at_most_ten_connects_each_in_two_minutes() {
+        // Virtual time: each connect of one process ends the other's session at once.
+        // Process p reconnects at next[p]; a session lasts until the other's next connect.
+        let mut s = [sessions(), sessions()];
+        let mut next = [0.0f64, 0.001];
+        let mut connected_at: [Option<f64>; 2] = [None, None];
+        let mut connects = [0u32; 2];
+        loop {
+            let p = usize::from(next[1] < next[0]);
+            let t = next[p];
+            if t > 120.0 {
+                break;
+            }
+            connects[p] += 1;
+            connected_at[p] = Some(t);
+            next[p] = f64::INFINITY;
+            let o = 1 - p;
+            if let Some(since) = connected_at[o].take() {
+                let a = s[o].lost(secs(t - since), 0.5);
+                next[o] = t + a.delay.map_or(0.0005, |d| d.as_secs_f64());
+            }
+        }
+        assert!(connects.iter().all(|&c| c <= 10), "{connects:?}");
+    }
+}
