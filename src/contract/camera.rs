@@ -232,14 +232,14 @@ fn primary_index<K: AsRef<str>, V>(urls: &[(K, V)]) -> Option<usize> {
         .or(if urls.is_empty() { None } else { Some(0) })
 }
 
-fn known(v: &Option<String>) -> &str {
+pub(crate) fn known(v: &Option<String>) -> &str {
     v.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .unwrap_or("Unknown")
 }
 
-fn epoch_seconds(t: SystemTime) -> f64 {
+pub(crate) fn epoch_seconds(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }

@@ -208,6 +208,8 @@ impl ConnThread {
         );
         if after.short {
             self.metrics.short_sessions.fetch_add(1, Relaxed);
+        }
+        if after.warn || (after.short && after.in_episode) {
             let text = format!(
                 "another client is using client id {id}: a second instance with the same node id, \
                  or a health check that connects with it"
@@ -232,7 +234,11 @@ impl ConnThread {
         }
         self.metrics
             .set_error(format!("connection to {} lost", self.uri));
-        log::warn!("mqtt connection to {} lost; reconnecting {wait}", self.uri);
+        log::warn!(
+            "mqtt connection to {} lost {:.2}s after its CONNACK; reconnecting {wait}",
+            self.uri,
+            lasted.as_secs_f64()
+        );
     }
 
     /// While connected: returns `true` when the session `generation` is lost (its loss

@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 /// A loss later than this after the message was handed to the client does not blame it.
-pub const RIGHT_AFTER: Duration = Duration::from_secs(3);
+pub const RIGHT_AFTER: Duration = Duration::from_secs(1);
 
 /// Strikes per topic; see the module docs.
 #[derive(Debug, Default, Clone)]

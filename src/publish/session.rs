@@ -7,9 +7,10 @@
 //! a health check) sharing one id cut each other's sessions right after each connect:
 //! without a backoff they reconnect about every 20 ms, forever. A short session therefore
 //! counts like a failed connect (exponential backoff with jitter), and only a session that
-//! outlived [`SHORT_SESSION`] resets the backoff. The first short session of an episode is
-//! reported once (the caller logs one WARN naming the client id); the episode ends with a
-//! session that lasts [`EPISODE_END`].
+//! outlived [`SHORT_SESSION`] resets the backoff. Two short sessions in a row (no failed
+//! connect between: a broker that died right after our connect refuses the next one) make
+//! an episode, reported once (the caller logs one WARN naming the client id); the episode
+//! ends with a session that lasts [`EPISODE_END`].
 use super::Backoff;
 use std::time::Duration;
 
@@ -25,8 +26,10 @@ pub struct AfterLoss {
     pub short: bool,
     /// Wait this long before the next connect (`None`: at once).
     pub delay: Option<Duration>,
-    /// First short session of an episode: say so (once).
+    /// Second short session in a row: a collision episode begins; say so (once).
     pub warn: bool,
+    /// Within an episode already reported.
+    pub in_episode: bool,
     /// Short sessions of an episode that has just ended with a long session.
     pub ended_episode: Option<u32>,
 }
@@ -35,8 +38,12 @@ pub struct AfterLoss {
 #[derive(Debug, Clone)]
 pub struct Sessions {
     backoff: Backoff,
-    /// Short sessions in the current episode (0: no episode).
+    /// Short sessions in a row, with no failed connect between.
+    in_row: u32,
+    /// Short sessions since the last long one.
     episode: u32,
+    /// The current episode was reported.
+    warned: bool,
 }
 
 impl Sessions {
@@ -45,35 +52,50 @@ impl Sessions {
     pub fn new(min: Duration, max: Duration) -> Self {
         Sessions {
             backoff: Backoff::new(min, max),
+            in_row: 0,
             episode: 0,
+            warned: false,
         }
     }
 
     /// A connect failed: the delay before the next attempt (`unit`: jitter draw in [0, 1)).
     pub fn connect_failed(&mut self, unit: f64) -> Duration {
+        self.in_row = 0;
         self.backoff.next_delay(unit)
     }
 
     /// A session that `lasted` this long after its CONNACK was lost.
     pub fn lost(&mut self, lasted: Duration, unit: f64) -> AfterLoss {
         if lasted < SHORT_SESSION {
+            self.in_row += 1;
             self.episode += 1;
+            let in_episode = self.warned;
+            let warn = !self.warned && self.in_row >= 2;
+            self.warned |= warn;
             return AfterLoss {
                 short: true,
                 delay: Some(self.backoff.next_delay(unit)),
-                warn: self.episode == 1,
+                warn,
+                in_episode,
                 ended_episode: None,
             };
         }
         self.backoff.reset();
-        let ended = (self.episode > 0 && lasted >= EPISODE_END).then_some(self.episode);
-        if ended.is_some() {
+        self.in_row = 0;
+        let in_episode = self.warned;
+        let mut ended = None;
+        if lasted >= EPISODE_END {
+            if self.warned {
+                ended = Some(self.episode);
+            }
             self.episode = 0;
+            self.warned = false;
         }
         AfterLoss {
             short: false,
             delay: None,
             warn: false,
+            in_episode,
             ended_episode: ended,
         }
     }
@@ -99,7 +121,19 @@ mod tests {
         assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60]);
         assert!(got.iter().all(|a| a.short));
         assert_eq!(got.iter().filter(|a| a.warn).count(), 1);
-        assert!(got[0].warn);
+        assert!(got[1].warn, "the second in a row");
+        assert!(got[2..].iter().all(|a| a.in_episode));
+    }
+
+    #[test]
+    fn a_broker_that_dies_right_after_our_connect_is_no_collision() {
+        // Short session, then the broker refuses the reconnect: never a WARN.
+        let mut s = sessions();
+        for _ in 0..5 {
+            let a = s.lost(secs(0.8), 0.0);
+            assert!(a.short && !a.warn && !a.in_episode);
+            s.connect_failed(0.0);
+        }
     }
 
     #[test]
@@ -123,13 +157,16 @@ mod tests {
     #[test]
     fn an_episode_ends_only_with_a_long_session_and_the_next_one_warns_again() {
         let mut s = sessions();
+        assert!(!s.lost(secs(0.01), 0.0).warn);
         assert!(s.lost(secs(0.01), 0.0).warn);
         // A medium session resets the backoff but the episode goes on: no second WARN.
         assert_eq!(s.lost(secs(30.0), 0.0).ended_episode, None);
+        s.lost(secs(0.01), 0.0);
         let again = s.lost(secs(0.01), 0.0);
-        assert!(!again.warn);
-        assert_eq!(again.delay, Some(secs(1.0)));
-        assert_eq!(s.lost(EPISODE_END, 0.0).ended_episode, Some(2));
+        assert!(!again.warn && again.in_episode);
+        assert_eq!(again.delay, Some(secs(2.0)));
+        assert_eq!(s.lost(EPISODE_END, 0.0).ended_episode, Some(4));
+        s.lost(secs(0.01), 0.0);
         assert!(s.lost(secs(0.01), 0.0).warn, "a new episode");
     }
 
