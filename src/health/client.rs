@@ -62,24 +62,22 @@ pub fn run(args: &[&str], get: impl Fn(&str) -> Option<String>) -> Outcome {
         }
     }
     let source = match source {
-        Some(s) => s,
+        Some(s) => Some(s),
         None => match HealthSettings::from_lookup(get) {
             Err(e) => return Outcome::usage(format!("camera-detector health: {e}")),
             Ok(h) => match (h.url(), h.status_path) {
-                (Some(u), _) => Source::Url(u),
-                (None, Some(p)) => Source::File(p),
-                (None, None) => {
-                    return Outcome {
-                        code: 1,
-                        line: "unhealthy: nothing to ask: HEALTH_HTTP_PORT=0 and HEALTH_STATUS_PATH is unset".to_owned(),
-                    }
-                }
+                (Some(u), _) => Some(Source::Url(u)),
+                (None, Some(p)) => Some(Source::File(p)),
+                (None, None) => None,
             },
         },
     };
     let verdict = match &source {
-        Source::Url(u) => ask(u),
-        Source::File(p) => read_file(p, unix_now()),
+        Some(Source::Url(u)) => ask(u),
+        Some(Source::File(p)) => read_file(p, unix_now()),
+        None => {
+            Err("nothing to ask: HEALTH_HTTP_PORT=0 and HEALTH_STATUS_PATH is unset".to_owned())
+        }
     };
     match verdict {
         Ok(v) => Outcome {

@@ -17,7 +17,7 @@ use crate::publish::{MetricsSnapshot, Publisher};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// What the service thread reports about discovery and its cameras.
@@ -147,13 +147,14 @@ pub struct Status {
     started: Instant,
     discovery: bool,
     progress: Arc<Mutex<Progress>>,
-    publisher: Publisher,
+    /// Set once the publisher runs (its on-connect hook may ask before that).
+    publisher: Arc<OnceLock<Publisher>>,
 }
 
 impl Status {
     /// Starting now; `discovery`: DISCOVERY_ENABLED.
     #[must_use]
-    pub fn new(publisher: Publisher, discovery: bool, interval: Duration) -> Self {
+    pub fn new(discovery: bool, interval: Duration) -> Self {
         Status {
             started: Instant::now(),
             discovery,
@@ -161,8 +162,13 @@ impl Status {
                 interval,
                 ..Progress::default()
             })),
-            publisher,
+            publisher: Arc::default(),
         }
+    }
+
+    /// The publisher whose counters the verdict reads.
+    pub fn attach(&self, publisher: Publisher) {
+        let _ = self.publisher.set(publisher);
     }
 
     /// Replaces what the service thread knows.
@@ -182,10 +188,13 @@ impl Status {
         self.started
     }
 
-    /// The publisher's counters.
+    /// The publisher's counters (all zero, not connected, before it runs).
     #[must_use]
     pub fn metrics(&self) -> MetricsSnapshot {
-        self.publisher.metrics()
+        self.publisher
+            .get()
+            .map(Publisher::metrics)
+            .unwrap_or_default()
     }
 
     /// The verdict now.

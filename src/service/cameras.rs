@@ -4,13 +4,13 @@
 //! worker pool), applies the findings that come back over one channel, and publishes what
 //! changed (retained discovery, status events, removals, the Frigate config). Nothing here
 //! blocks on the network.
+use super::announce::Announcer;
 use crate::config::Config;
-use crate::contract::{self, Publishing};
 use crate::discovery::engine::{self, plan::url_port, Report};
 use crate::discovery::rtsp::session::{self, Timeouts};
 use crate::discovery::{arping, net, scan};
-use crate::frigate::{self, FrigateOptions};
-use crate::publish::{topics::Topics, Message, Publisher};
+use crate::health::Progress;
+use crate::publish::Publisher;
 use crate::registry::persist::{self, SaveClock};
 use crate::registry::{self, CameraRecord, Change, Finding, Now, Registry, StreamInfo};
 use crate::scheduler::{self, Action, Scheduler};
@@ -39,16 +39,15 @@ const HELLO_RESCAN_MIN_GAP: Duration = Duration::from_secs(60);
 /// The registry, the scheduler and what they need to act.
 pub struct Cameras {
     cfg: Arc<Config>,
-    topics: Topics,
-    publisher: Publisher,
+    announcer: Announcer,
     registry: Registry,
     scheduler: Scheduler,
     threads: engine::Threads,
     tx: Sender<Event>,
-    scanning: bool,
+    /// When the running pass started.
+    scanning: Option<Instant>,
+    last_pass_end: Option<Instant>,
     networks: Vec<scan::Cidr>,
-    frigate: FrigateOptions,
-    last_frigate: Option<String>,
     /// STATE_PATH bookkeeping: changed since the last save, and when to save.
     dirty: bool,
     save_clock: SaveClock,
@@ -84,16 +83,14 @@ impl Cameras {
         let threads = engine::Threads::new(workers)?;
         let (tx, rx) = crossbeam_channel::unbounded();
         let cams = Cameras {
-            topics: Topics::new(&cfg.mqtt.topic_prefix),
-            publisher,
+            announcer: Announcer::new(cfg.clone(), publisher),
             registry: Registry::new(registry::Settings::from_config(&cfg)),
             scheduler: Scheduler::new(scheduler::Settings::from_config(&cfg), Instant::now()),
             threads,
             tx,
-            scanning: false,
+            scanning: None,
+            last_pass_end: None,
             networks: current_networks(&cfg),
-            frigate: FrigateOptions::from_config(&cfg),
-            last_frigate: None,
             dirty: false,
             save_clock: SaveClock::new(),
             last_hello_rescan: None,
@@ -161,7 +158,25 @@ impl Cameras {
             self.act(a);
         }
         self.save_state(false);
-        next.min(Instant::now() + persist::SAVE_PERIOD)
+        let resend = self
+            .announcer
+            .resend_due(&self.registry, Instant::now())
+            .unwrap_or(next);
+        next.min(resend).min(Instant::now() + persist::SAVE_PERIOD)
+    }
+
+    /// What the health verdict and the health report need to know.
+    #[must_use]
+    pub fn progress(&self) -> Progress {
+        Progress {
+            passes: self.scheduler.scans_done(),
+            running_since: self.scanning,
+            last_end: self.last_pass_end,
+            interval: self.scheduler.scan_interval(),
+            steady: self.scheduler.phase() == scheduler::Phase::Steady,
+            cameras: self.registry.len(),
+            online: self.registry.cameras().filter(|c| c.online).count(),
+        }
     }
 
     /// Listens for WS-Discovery Hellos between scans on a thread of its own (named
@@ -292,7 +307,7 @@ impl Cameras {
 
     /// Starts a discovery pass on its own thread unless one runs.
     fn start_pass(&mut self, skip_known: bool) {
-        if self.scanning {
+        if self.scanning.is_some() {
             return;
         }
         let mut settings = match engine::Settings::from_config(&self.cfg) {
@@ -308,7 +323,7 @@ impl Cameras {
             let known = self.registry.known_ips();
             settings.hosts.retain(|h| !known.contains(h));
         }
-        self.scanning = true;
+        self.scanning = Some(Instant::now());
         let (early, tx) = (self.tx.clone(), self.tx.clone());
         self.threads.spawn_pass(
             Arc::new(settings),
@@ -325,7 +340,8 @@ impl Cameras {
     pub fn on_event(&mut self, ev: Event) {
         match ev {
             Event::Pass(report) => {
-                self.scanning = false;
+                self.scanning = None;
+                self.last_pass_end = Some(Instant::now());
                 let now = now();
                 let mut changes = Vec::new();
                 for c in &report.cameras {
@@ -368,7 +384,7 @@ impl Cameras {
                 let verdict = hello_verdict(
                     self.cfg.discovery.exclude.iter().any(|c| c.contains(ip)),
                     self.registry.known_ips().contains(&ip),
-                    self.scanning,
+                    self.scanning.is_some(),
                     self.last_hello_rescan,
                     now,
                 );
@@ -398,66 +414,14 @@ impl Cameras {
             return;
         }
         self.dirty = true;
-        let p = Publishing::from_config(&self.cfg);
-        let wall = SystemTime::now();
-        for ch in changes {
-            let msg = match ch {
-                Change::New(id) | Change::Updated(id) => self
-                    .registry
-                    .get(id)
-                    .map(|r| contract::discovery_message(&self.topics, r, &p, wall)),
-                Change::Status(id, s) => self
-                    .registry
-                    .get(id)
-                    .map(|r| contract::status_message(&self.topics, r, *s, &p, wall)),
-                Change::Removed(id) => Some(contract::removal_message(&self.topics, id)),
-            };
-            if let Some(m) = msg {
-                self.send(m);
-            }
-        }
+        self.announcer.changes(&self.registry, changes);
         *self.snapshot.lock() = self.registry.cameras().cloned().collect();
     }
 
-    fn send(&self, m: Message) {
-        if let Err(e) = self.publisher.publish(m) {
-            log::warn!("not queued: {e}");
-        }
-    }
-
-    /// After a full pass: the Frigate file (when its text changed) and its MQTT form.
+    /// After a full pass: the Frigate file and its MQTT form.
     fn update_frigate(&mut self) {
-        if !self.cfg.frigate_update_enabled {
-            return;
-        }
         let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
-        let yaml = frigate::render_yaml(&cams, &self.cfg.credentials, &self.frigate);
-        if self.last_frigate.as_deref() == Some(yaml.as_str()) {
-            return;
-        }
-        match frigate::write_if_changed(&self.cfg.frigate_config_path, &yaml) {
-            Ok(changed) => log::info!(
-                "frigate: {} {}",
-                self.cfg.frigate_config_path.display(),
-                if changed { "written" } else { "unchanged" }
-            ),
-            Err(e) => log::warn!("frigate: {e}"),
-        }
-        let json = frigate::render_json(
-            &cams,
-            &self.cfg.credentials,
-            &self.frigate,
-            self.cfg.publish_credentials,
-        );
-        self.send(contract::frigate_config_message(
-            &self.topics,
-            json.to_string().into_bytes(),
-        ));
-        self.send(contract::frigate_reload_message(
-            &self.topics,
-            &self.cfg.frigate_reload_topic,
-        ));
-        self.last_frigate = Some(yaml);
+        self.announcer.frigate(&cams);
     }
 
     /// Targeted rediscovery of an offline camera: ARP over its last network, matched by MAC.

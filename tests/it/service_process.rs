@@ -15,6 +15,8 @@ fn detector(broker_port: u16, node: &str) -> Child {
         .env("MQTT_PORT", broker_port.to_string())
         .env("BALENA_DEVICE_UUID", node)
         .env("LOG_LEVEL", "DEBUG")
+        // Tests run side by side in this namespace: no fixed health port.
+        .env("HEALTH_HTTP_PORT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
