@@ -166,7 +166,6 @@ fn idle_footprint(port: u16) {
         .env("MQTT_PORT", port.to_string())
         .env("BALENA_DEVICE_UUID", "bench-idle")
         .env("LOG_LEVEL", "WARNING")
-        .env("HEALTH_HTTP_PORT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
