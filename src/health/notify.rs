@@ -110,6 +110,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shipped_unit_waits_for_ready_and_watches_the_pings() {
+        let unit = include_str!("../../dist/camera-detector.service");
+        let keys: Vec<&str> = unit.lines().map(str::trim).collect();
+        assert!(keys.contains(&"Type=notify"), "{unit}");
+        assert!(keys.contains(&"NotifyAccess=main"));
+        let secs: u64 = keys
+            .iter()
+            .find_map(|l| l.strip_prefix("WatchdogSec="))
+            .and_then(|v| v.parse().ok())
+            .expect("WatchdogSec=N");
+        assert!(secs >= 10, "room for a slow fsync on an SD card: {secs}");
+    }
+
+    #[test]
     fn pings_every_half_period_from_the_last_one() {
         let t = Instant::now();
         let mut w = Watchdog::new(Duration::from_secs(10), t);

@@ -10,6 +10,7 @@ mod support {
     pub mod ownhost;
     pub mod proxy;
 }
+mod health_endpoint;
 mod lab_arp;
 mod lab_broker_faults;
 mod lab_camera_service;
