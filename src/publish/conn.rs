@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 /// callback cannot leave the link believed up for longer).
 const LINK_CHECK: Duration = Duration::from_secs(5);
 
+/// How late a loss may be noticed here after it happened (the callback's path).
+const LOSS_NOTICE: Duration = Duration::from_millis(100);
+
 /// Link state changes, sent to the publisher thread in the order they happen.
 pub(super) enum Link {
     /// Connected; publish through this client (the session's).
@@ -172,7 +175,11 @@ impl ConnThread {
                     }
                     self.metrics.connected.store(false, Relaxed);
                     self.metrics.connection_losses.fetch_add(1, Relaxed);
-                    let after = sessions.lost(connected_at.elapsed(), fastrand::f64());
+                    let after_send =
+                        self.metrics.last_send.lock().is_some_and(|t| {
+                            t.elapsed() <= super::poison::RIGHT_AFTER + LOSS_NOTICE
+                        });
+                    let after = sessions.lost(connected_at.elapsed(), after_send, fastrand::f64());
                     self.report_loss(&after, connected_at.elapsed());
                     // A rendezvous: the publisher thread has dropped its clone once this
                     // returns.

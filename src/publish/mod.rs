@@ -242,6 +242,9 @@ pub(crate) struct Metrics {
     dropped_oversized: AtomicU64,
     dropped_quarantined: AtomicU64,
     refused: Mutex<BTreeMap<String, TopicDrops>>,
+    /// When the publisher thread last handed messages to the client (a loss right after
+    /// that is not taken for a client-id collision).
+    last_send: Mutex<Option<Instant>>,
     last_error: Mutex<Option<String>>,
 }
 

@@ -99,6 +99,11 @@ impl Outbox {
         self.insert(p.key, p.msg)
     }
 
+    /// The oldest pending message, left in place.
+    pub fn peek(&self) -> Option<&Message> {
+        self.by_seq.first_key_value().map(|(_, m)| m)
+    }
+
     /// Hands out the oldest pending message.
     pub fn pop(&mut self) -> Option<Pending> {
         let (key, msg) = self.by_seq.pop_first()?;

@@ -1,53 +1,59 @@
 //! Poison messages: a message the broker answers by dropping the connection (over its
 //! payload limit, denied by an ACL on some brokers). Sent again after every reconnect, it
-//! would cut every session and hold up everything queued behind it, forever. Pure (times
-//! are arguments); the `mqtt-publish` thread reports each loss and each acknowledgement.
+//! would cut every session and hold up everything queued behind it, forever. Pure; the
+//! `mqtt-publish` thread reports each loss and each acknowledgement.
 //!
-//! Rule: when the connection drops twice in a row while a message of the same topic is the
-//! oldest unacknowledged one, each time within [`RIGHT_AFTER`] of its sending, that message
-//! is quarantined (dropped, counted, logged once). Identity is the topic: a retained message
-//! replaced by a newer value, or the health report rebuilt at each connect, is "the same
-//! message" to the broker's limit or ACL. After a quarantine the topic keeps one strike
-//! until one of its messages is acknowledged, so a later message of a denied topic costs one
+//! Rule: at a loss, every unacknowledged message sent within [`RIGHT_AFTER`] before it is a
+//! suspect. A message that is a suspect at two losses in a row is quarantined (dropped,
+//! counted, logged once); everything behind it flows again. Identity is the topic: a
+//! retained message replaced by a newer value, or the health report rebuilt at each
+//! connect, is "the same message" to the broker's limit or ACL.
+//!
+//! A broker may drop the connection before it has sent the acknowledgements of the
+//! messages ahead of the poison (rumqttd does), so the first loss can name innocent
+//! messages too. Suspects are therefore sent alone in the next session ([`Self::isolated`]:
+//! nothing else in flight), so the second loss names the poison alone; an innocent
+//! suspect is acknowledged and cleared. After a quarantine the topic keeps one strike until
+//! one of its messages is acknowledged, so a later message of a denied topic costs one
 //! lost session, not two.
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::time::Duration;
 
 /// A loss later than this after the message was handed to the client does not blame it.
-pub const RIGHT_AFTER: Duration = Duration::from_secs(1);
+pub const RIGHT_AFTER: Duration = Duration::from_millis(500);
 
-/// Strikes per topic; see the module docs.
+/// The topics with a strike (suspects at the last loss); see the module docs.
 #[derive(Debug, Default, Clone)]
 pub struct PoisonWatch {
-    suspect: Option<(String, u32)>,
+    strikes: HashSet<String>,
 }
 
 impl PoisonWatch {
-    /// The session was lost at `now`. `oldest`: the topic of the oldest unacknowledged
-    /// message and when it was sent, if any was in flight. True: quarantine that message.
-    pub fn lost(&mut self, oldest: Option<(&str, Instant)>, now: Instant) -> bool {
-        let Some((topic, sent)) = oldest else {
-            self.suspect = None;
-            return false;
-        };
-        if now.saturating_duration_since(sent) > RIGHT_AFTER {
-            self.suspect = None;
-            return false;
+    /// The session was lost; `suspects` are the topics of the messages in flight that were
+    /// sent within [`RIGHT_AFTER`] of it. Returns the topics to quarantine now.
+    pub fn lost<'a>(&mut self, suspects: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut next = HashSet::new();
+        let mut quarantine = Vec::new();
+        for topic in suspects {
+            // A second strike in a row quarantines; either way the topic keeps one strike
+            // (after a quarantine too, see the module docs).
+            if next.insert(topic.to_owned()) && self.strikes.contains(topic) {
+                quarantine.push(topic.to_owned());
+            }
         }
-        let strikes = match &self.suspect {
-            Some((t, n)) if t == topic => n + 1,
-            _ => 1,
-        };
-        let quarantine = strikes >= 2;
-        // After a quarantine the topic keeps one strike (module docs).
-        self.suspect = Some((topic.to_owned(), if quarantine { 1 } else { strikes }));
+        self.strikes = next;
         quarantine
     }
 
     /// A message of `topic` was acknowledged: the topic is clean again.
     pub fn delivered(&mut self, topic: &str) {
-        if self.suspect.as_ref().is_some_and(|(t, _)| t == topic) {
-            self.suspect = None;
-        }
+        self.strikes.remove(topic);
+    }
+
+    /// Messages of this topic are sent alone (nothing else in flight) until acknowledged.
+    #[must_use]
+    pub fn isolated(&self, topic: &str) -> bool {
+        self.strikes.contains(topic)
     }
 }
 
@@ -56,47 +62,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn two_drops_right_after_the_same_message_quarantine_it() {
-        let t = Instant::now();
+    fn a_message_suspect_at_two_losses_in_a_row_is_quarantined() {
         let mut w = PoisonWatch::default();
-        assert!(!w.lost(Some(("big", t)), t + Duration::from_millis(5)));
-        assert!(w.lost(Some(("big", t)), t + Duration::from_millis(5)));
+        assert!(w.lost(["a", "big", "b"]).is_empty());
+        assert!(w.isolated("big") && w.isolated("a"));
+        // Sent alone, the innocent ones are acknowledged.
+        w.delivered("a");
+        assert!(!w.isolated("a"));
+        assert_eq!(w.lost(["big"]), ["big"]);
     }
 
     #[test]
-    fn a_drop_long_after_sending_or_with_nothing_in_flight_blames_nobody() {
-        let t = Instant::now();
+    fn a_loss_with_nothing_recent_in_flight_breaks_the_row() {
         let mut w = PoisonWatch::default();
-        assert!(!w.lost(Some(("a", t)), t));
-        assert!(!w.lost(Some(("a", t)), t + RIGHT_AFTER + Duration::from_millis(1)));
-        assert!(!w.lost(Some(("a", t)), t), "the late drop broke the row");
-        assert!(!w.lost(None, t));
-        assert!(
-            !w.lost(Some(("a", t)), t),
-            "no message in flight broke the row"
-        );
-    }
-
-    #[test]
-    fn drops_after_different_topics_or_an_acknowledgement_start_over() {
-        let t = Instant::now();
-        let mut w = PoisonWatch::default();
-        assert!(!w.lost(Some(("a", t)), t));
-        assert!(!w.lost(Some(("b", t)), t));
-        w.delivered("b");
-        assert!(!w.lost(Some(("b", t)), t));
-        w.delivered("other");
-        assert!(w.lost(Some(("b", t)), t));
+        w.lost(["big"]);
+        assert!(w.lost([]).is_empty());
+        assert!(!w.isolated("big"));
+        assert!(w.lost(["big"]).is_empty(), "a new row");
     }
 
     #[test]
     fn after_a_quarantine_the_topic_keeps_one_strike_until_it_is_delivered() {
-        let t = Instant::now();
         let mut w = PoisonWatch::default();
-        w.lost(Some(("denied", t)), t);
-        assert!(w.lost(Some(("denied", t)), t));
-        assert!(w.lost(Some(("denied", t)), t), "one more drop is enough");
+        w.lost(["denied"]);
+        assert_eq!(w.lost(["denied"]), ["denied"]);
+        assert_eq!(w.lost(["denied"]), ["denied"], "one more drop is enough");
         w.delivered("denied");
-        assert!(!w.lost(Some(("denied", t)), t));
+        assert!(w.lost(["denied"]).is_empty());
+    }
+
+    #[test]
+    fn a_topic_twice_in_one_loss_is_one_strike() {
+        let mut w = PoisonWatch::default();
+        assert!(w.lost(["t", "t"]).is_empty());
+        assert_eq!(w.lost(["t"]), ["t"]);
     }
 }

@@ -64,10 +64,14 @@ impl Sessions {
         self.backoff.next_delay(unit)
     }
 
-    /// A session that `lasted` this long after its CONNACK was lost.
-    pub fn lost(&mut self, lasted: Duration, unit: f64) -> AfterLoss {
+    /// A session that `lasted` this long after its CONNACK was lost. `after_send`: the
+    /// loss came right after we sent something (the broker refusing a message, see
+    /// [`super::poison`]): backed off all the same, but no sign of a collision.
+    pub fn lost(&mut self, lasted: Duration, after_send: bool, unit: f64) -> AfterLoss {
         if lasted < SHORT_SESSION {
-            self.in_row += 1;
+            if !after_send {
+                self.in_row += 1;
+            }
             self.episode += 1;
             let in_episode = self.warned;
             let warn = !self.warned && self.in_row >= 2;
@@ -116,7 +120,7 @@ mod tests {
     #[test]
     fn short_sessions_back_off_like_failed_connects_and_warn_once() {
         let mut s = sessions();
-        let got: Vec<AfterLoss> = (0..8).map(|_| s.lost(secs(0.02), 0.0)).collect();
+        let got: Vec<AfterLoss> = (0..8).map(|_| s.lost(secs(0.02), false, 0.0)).collect();
         let delays: Vec<u64> = got.iter().map(|a| a.delay.unwrap().as_secs()).collect();
         assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60]);
         assert!(got.iter().all(|a| a.short));
@@ -126,11 +130,21 @@ mod tests {
     }
 
     #[test]
+    fn losses_right_after_a_send_back_off_but_are_no_collision() {
+        let mut s = sessions();
+        for want in [1, 2, 4] {
+            let a = s.lost(secs(0.01), true, 0.0);
+            assert_eq!(a.delay, Some(secs(f64::from(want))));
+            assert!(!a.warn);
+        }
+    }
+
+    #[test]
     fn a_broker_that_dies_right_after_our_connect_is_no_collision() {
         // Short session, then the broker refuses the reconnect: never a WARN.
         let mut s = sessions();
         for _ in 0..5 {
-            let a = s.lost(secs(0.8), 0.0);
+            let a = s.lost(secs(0.8), false, 0.0);
             assert!(a.short && !a.warn && !a.in_episode);
             s.connect_failed(0.0);
         }
@@ -140,7 +154,7 @@ mod tests {
     fn failed_connects_and_short_sessions_share_one_backoff() {
         let mut s = sessions();
         assert_eq!(s.connect_failed(0.0), secs(1.0));
-        assert_eq!(s.lost(secs(0.1), 0.0).delay, Some(secs(2.0)));
+        assert_eq!(s.lost(secs(0.1), false, 0.0).delay, Some(secs(2.0)));
         assert_eq!(s.connect_failed(0.0), secs(4.0));
     }
 
@@ -149,7 +163,7 @@ mod tests {
         let mut s = sessions();
         s.connect_failed(0.0);
         s.connect_failed(0.0);
-        let a = s.lost(SHORT_SESSION, 0.0);
+        let a = s.lost(SHORT_SESSION, false, 0.0);
         assert_eq!((a.short, a.delay, a.warn), (false, None, false));
         assert_eq!(s.connect_failed(0.0), secs(1.0), "reset");
     }
@@ -157,17 +171,17 @@ mod tests {
     #[test]
     fn an_episode_ends_only_with_a_long_session_and_the_next_one_warns_again() {
         let mut s = sessions();
-        assert!(!s.lost(secs(0.01), 0.0).warn);
-        assert!(s.lost(secs(0.01), 0.0).warn);
+        assert!(!s.lost(secs(0.01), false, 0.0).warn);
+        assert!(s.lost(secs(0.01), false, 0.0).warn);
         // A medium session resets the backoff but the episode goes on: no second WARN.
-        assert_eq!(s.lost(secs(30.0), 0.0).ended_episode, None);
-        s.lost(secs(0.01), 0.0);
-        let again = s.lost(secs(0.01), 0.0);
+        assert_eq!(s.lost(secs(30.0), false, 0.0).ended_episode, None);
+        s.lost(secs(0.01), false, 0.0);
+        let again = s.lost(secs(0.01), false, 0.0);
         assert!(!again.warn && again.in_episode);
         assert_eq!(again.delay, Some(secs(2.0)));
-        assert_eq!(s.lost(EPISODE_END, 0.0).ended_episode, Some(4));
-        s.lost(secs(0.01), 0.0);
-        assert!(s.lost(secs(0.01), 0.0).warn, "a new episode");
+        assert_eq!(s.lost(EPISODE_END, false, 0.0).ended_episode, Some(4));
+        s.lost(secs(0.01), false, 0.0);
+        assert!(s.lost(secs(0.01), false, 0.0).warn, "a new episode");
     }
 
     #[test]
@@ -189,7 +203,7 @@ mod tests {
             next[p] = f64::INFINITY;
             let o = 1 - p;
             if let Some(since) = connected_at[o].take() {
-                let a = s[o].lost(secs(t - since), 0.5);
+                let a = s[o].lost(secs(t - since), false, 0.5);
                 next[o] = t + a.delay.map_or(0.0005, |d| d.as_secs_f64());
             }
         }

@@ -12,9 +12,11 @@
 //! oldest unacknowledged message at each loss goes to the [`PoisonWatch`], which picks the
 //! message to quarantine (taken out of the outbox, so everything behind it flows again).
 use super::conn::Link;
-use super::outbox::{Key, Outbox, Pending};
+use super::outbox::{Outbox, Pending};
 use super::poison::PoisonWatch;
 use super::{Message, Metrics, Refusal, Settings, ShutdownReport};
+
+mod loss;
 use crossbeam_channel::{never, select, Receiver, Sender};
 use paho_mqtt as mqtt;
 use std::collections::{HashMap, VecDeque};
@@ -108,28 +110,9 @@ pub(super) struct Worker {
     flush_until: Option<Instant>,
     deadline: Option<Instant>,
     poison: PoisonWatch,
-    /// The oldest unacknowledged message when this session's trouble was first seen (a
-    /// failed token): its key, topic, size and when it was sent.
-    loss_front: Option<Suspect>,
-}
-
-/// The oldest unacknowledged message at a loss.
-struct Suspect {
-    key: Key,
-    topic: String,
-    size: usize,
-    sent: Instant,
-}
-
-impl Suspect {
-    fn of(f: &InFlight) -> Self {
-        Suspect {
-            key: f.p.key,
-            topic: f.p.msg.topic.clone(),
-            size: f.p.msg.payload.len(),
-            sent: f.since,
-        }
-    }
+    /// When this session's trouble was first seen (a failed token), and the messages then
+    /// in flight (see loss.rs).
+    loss_seen: Option<(Instant, Vec<loss::Suspect>)>,
 }
 
 impl Worker {
@@ -162,7 +145,7 @@ impl Worker {
             flush_until: None,
             deadline: None,
             poison: PoisonWatch::default(),
-            loss_front: None,
+            loss_seen: None,
         }
     }
 
@@ -273,14 +256,13 @@ impl Worker {
             Link::Down => {
                 self.up = false;
                 self.client = None;
-                let oldest = self.requeue_inflight();
-                let front = self.loss_front.take().or(oldest);
-                self.judge_loss(front);
+                let unacked = self.requeue_inflight();
+                self.judge_loss(unacked);
             }
             Link::Up(client) => {
                 self.up = true;
                 self.client = Some(client);
-                self.loss_front = None;
+                self.loss_seen = None;
                 let s = &self.settings;
                 let mut first = s.availability_messages("online");
                 if let Some(hook) = &s.on_connect {
@@ -310,45 +292,21 @@ impl Worker {
     }
 
     /// After a loss: what was acknowledged counts, the rest goes back to the outbox.
-    /// Returns the oldest unacknowledged message.
-    fn requeue_inflight(&mut self) -> Option<Suspect> {
-        let mut oldest = None;
+    /// Returns the unacknowledged ones.
+    fn requeue_inflight(&mut self) -> Vec<loss::Suspect> {
+        let mut unacked = Vec::new();
         for mut f in std::mem::take(&mut self.inflight) {
             match f.poll() {
                 Some(Ok(())) => self.delivered_ok(f.p),
                 _ => {
-                    if oldest.is_none() {
-                        oldest = Some(Suspect::of(&f));
-                    }
+                    unacked.push(loss::Suspect::of(&f));
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
                     self.count_push(out);
                 }
             }
         }
-        oldest
-    }
-
-    /// The session is gone; `front` was the oldest unacknowledged message. Quarantines it
-    /// when the [`PoisonWatch`] says so: out of the outbox, counted, logged.
-    fn judge_loss(&mut self, front: Option<Suspect>) {
-        let now = Instant::now();
-        let blamed = front.as_ref().map(|f| (f.topic.as_str(), f.sent));
-        if !self.poison.lost(blamed, now) {
-            return;
-        }
-        let Some(f) = front else { return };
-        if self.outbox.remove(f.key).is_none() {
-            return; // already replaced by a newer value of its topic
-        }
-        self.metrics.refuse(&f.topic, f.size, Refusal::Quarantined);
-        let text = format!(
-            "message to {} ({} bytes) quarantined: the broker dropped the connection right \
-             after it twice (over the broker's size limit, or denied by an ACL?)",
-            f.topic, f.size
-        );
-        log::warn!("mqtt: {text}");
-        self.metrics.set_error(text);
+        unacked
     }
 
     fn fill(&mut self) {
@@ -363,6 +321,9 @@ impl Worker {
             return;
         };
         while self.inflight.len() < self.settings.inflight_window.max(1) {
+            if !self.may_send_next() {
+                break;
+            }
             let Some(p) = self.outbox.pop() else { break };
             let m = if p.msg.retain {
                 mqtt::Message::new_retained(
@@ -377,6 +338,8 @@ impl Worker {
                     i32::from(p.msg.qos),
                 )
             };
+            // Before the hand-off: a loss noticed right after must find it set.
+            *self.metrics.last_send.lock() = Some(Instant::now());
             let token: mqtt::Token = client.publish(m).into();
             let mut f = InFlight {
                 p,
@@ -389,13 +352,16 @@ impl Worker {
                 // its place and stop here, so nothing later can overtake it.
                 Some(Err(PublishFailure::Transient(e))) => {
                     log::debug!("mqtt publish to {} deferred: {e}", f.p.msg.topic);
-                    let out = self.outbox.requeue(f.p);
-                    self.count_push(out);
                     if client.is_connected() {
                         self.hold_until = Some(Instant::now() + HOLD);
                     } else {
+                        // The session died as this went out: it is in flight for the
+                        // poison rule (loss.rs).
                         self.up = false;
+                        self.note_trouble(&f);
                     }
+                    let out = self.outbox.requeue(f.p);
+                    self.count_push(out);
                     break;
                 }
                 r => {
@@ -421,9 +387,7 @@ impl Worker {
                     // Link trouble: keep the message, pause until the link is confirmed
                     // (a Down/Up pair from the conn thread, or the 1 s check in `wait`).
                     log::debug!("mqtt publish to {} interrupted: {e}", f.p.msg.topic);
-                    if self.loss_front.is_none() {
-                        self.loss_front = Some(Suspect::of(&f));
-                    }
+                    self.note_trouble(&f);
                     self.up = false;
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
@@ -475,7 +439,7 @@ impl Worker {
         let now = Instant::now();
         let held = self.hold_until.is_some_and(|t| now < t);
         let room = self.inflight.len() < self.settings.inflight_window.max(1);
-        if self.up && !held && room && !self.outbox.is_empty() {
+        if self.up && !held && room && self.may_send_next() {
             // Sendable work: QoS0 tokens complete at once, so `reap` can empty the whole
             // window in one pass; go straight back to `fill`.
             return;
@@ -520,8 +484,9 @@ impl Worker {
             recv(stop) -> d => self.on_stop(d.unwrap_or_else(|_| Instant::now() + Duration::from_secs(1))),
             default(timeout) => {
                 if !self.up && self.metrics.connected.load(Relaxed) && self.connected() {
+                    // (`loss_seen` stays: a Down may still follow; judge_loss drops it
+                    // when stale.)
                     self.up = true;
-                    self.loss_front = None; // the trouble was not a loss
                 }
             }
         }

@@ -5,10 +5,12 @@ mod support {
     pub mod broker;
     pub mod common;
     pub mod lab;
+    pub mod netns;
     pub mod ownbroker;
     pub mod owncam;
     pub mod ownhost;
     pub mod proxy;
+    pub mod rumqttd;
 }
 mod health_endpoint;
 mod lab_arp;
@@ -30,8 +32,10 @@ mod lab_world_hostile;
 mod lab_world_soak;
 mod lab_wsd;
 mod mqtt_burst;
+mod mqtt_collision;
 mod mqtt_inflight;
 mod mqtt_keepalive;
+mod mqtt_limits;
 mod mqtt_offline;
 mod mqtt_restart;
 mod mqtt_tls;
