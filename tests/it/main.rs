@@ -16,6 +16,7 @@ mod health_endpoint;
 mod lab_arp;
 mod lab_broker_faults;
 mod lab_camera_service;
+mod lab_current_contract;
 mod lab_discovery;
 mod lab_fixtures;
 mod lab_mdns;
