@@ -72,14 +72,14 @@ struct Profile<'a> {
     encoding: Option<&'a str>,
 }
 
-/// `{key: url}` in a chosen order.
-struct Urls(Vec<(String, String)>);
+/// `{key: url}` in a chosen order (also the current contract's `{main, sub}`).
+pub(crate) struct Urls<K = String>(pub(crate) Vec<(K, String)>);
 
-impl Serialize for Urls {
+impl<K: AsRef<str>> Serialize for Urls<K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k.as_ref(), v)?;
         }
         m.end()
     }

@@ -21,7 +21,6 @@ use super::url::{strip_userinfo, with_userinfo};
 use super::Publishing;
 use crate::publish::{topics::CurrentTopics, Message};
 use crate::registry::{CameraRecord, Status};
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -68,17 +67,7 @@ struct Discovery<'a> {
 }
 
 /// `{main, sub}` in that order, each present only when known.
-struct Urls(Vec<(&'static str, String)>);
-
-impl Serialize for Urls {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
+type Urls = super::camera::Urls<&'static str>;
 
 fn urls(rec: &CameraRecord, p: &Publishing<'_>) -> Urls {
     let credential = rec
@@ -108,7 +97,7 @@ fn urls(rec: &CameraRecord, p: &Publishing<'_>) -> Urls {
     if let Some(s) = sub {
         v.push(("sub", url(s)));
     }
-    Urls(v)
+    super::camera::Urls(v)
 }
 
 /// The flat discovery record: `mac, ip, name, manufacturer, model, rtsp_urls {main, sub},

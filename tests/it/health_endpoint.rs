@@ -5,7 +5,7 @@
 //! notify protocol against a fake NOTIFY_SOCKET (READY, WATCHDOG from a running loop
 //! only, STOPPING).
 use crate::support::broker::{free_port, Broker};
-use crate::support::common::eventually;
+use crate::support::common::{eventually, signal};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
@@ -68,14 +68,6 @@ fn exchange(port: u16, req: &[u8]) -> (String, Duration) {
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     (String::from_utf8_lossy(&out).into_owned(), t.elapsed())
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .map(|s| s.success());
-    assert_eq!(ok.ok(), Some(true), "kill {sig}");
 }
 
 #[test]

@@ -2,20 +2,12 @@
 //! broker and the service run inside it, so discovery may run (it finds no interface but
 //! `lo`, and every address it contacts is that namespace's own) and no packet can reach any
 //! other network. Deleted on drop, also when the test panics.
+pub use crate::scan_ns::netns::can_netns;
+use crate::scan_ns::netns::ip;
 use std::process::Command;
 
 pub struct LoNs {
     pub name: String,
-}
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("run ip");
-    assert!(
-        out.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
 }
 
 impl LoNs {
@@ -50,14 +42,4 @@ impl Drop for LoNs {
             .args(["netns", "del", &self.name])
             .output();
     }
-}
-
-/// Whether this process may create namespaces (root); prints a loud SKIP line when not.
-pub fn can_netns() -> bool {
-    let uid = Command::new("id").arg("-u").output().map(|o| o.stdout);
-    let root = uid.is_ok_and(|u| String::from_utf8_lossy(&u).trim() == "0");
-    if !root {
-        eprintln!("\n*** SKIPPED: creating network namespaces needs root. ***\n");
-    }
-    root
 }
