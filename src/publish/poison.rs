@@ -13,7 +13,9 @@
 //! messages ahead of the poison (rumqttd does), so the first loss can name innocent
 //! messages too. Suspects are therefore sent alone in the next session ([`Self::isolated`]:
 //! nothing else in flight), so the second loss names the poison alone; an innocent
-//! suspect is acknowledged and cleared. After a quarantine the topic keeps one strike until
+//! suspect is acknowledged and cleared. A broker that was away (the reconnect failed at
+//! least once) did not refuse anything: the suspects are cleared. After a quarantine the
+//! topic keeps one strike until
 //! one of its messages is acknowledged, so a later message of a denied topic costs one
 //! lost session, not two.
 use std::collections::HashSet;
@@ -43,6 +45,12 @@ impl PoisonWatch {
         }
         self.strikes = next;
         quarantine
+    }
+
+    /// The broker was away between two sessions (a connect failed): the loss was its going
+    /// away, not a refusal; nothing is suspect.
+    pub fn clear(&mut self) {
+        self.strikes.clear();
     }
 
     /// A message of `topic` was acknowledged: the topic is clean again.
@@ -89,6 +97,15 @@ mod tests {
         assert_eq!(w.lost(["denied"]), ["denied"], "one more drop is enough");
         w.delivered("denied");
         assert!(w.lost(["denied"]).is_empty());
+    }
+
+    #[test]
+    fn a_broker_that_was_away_clears_every_suspect() {
+        let mut w = PoisonWatch::default();
+        w.lost(["a", "b"]);
+        w.clear();
+        assert!(!w.isolated("a"));
+        assert!(w.lost(["a"]).is_empty());
     }
 
     #[test]

@@ -14,10 +14,13 @@
 use super::conn::Link;
 use super::outbox::{Outbox, Pending};
 use super::poison::PoisonWatch;
-use super::{Message, Metrics, Refusal, Settings, ShutdownReport};
+use super::{Message, Metrics, Settings, ShutdownReport};
 
-mod loss;
+mod guard;
+mod inflight;
+
 use crossbeam_channel::{never, select, Receiver, Sender};
+use inflight::{InFlight, PublishFailure};
 use paho_mqtt as mqtt;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
@@ -26,66 +29,6 @@ use std::time::{Duration, Instant};
 
 /// Pause after paho refused a publish while connected (its command buffer is full).
 const HOLD: Duration = Duration::from_millis(10);
-
-struct InFlight {
-    p: Pending,
-    token: mqtt::Token,
-    /// When it was handed to paho.
-    since: Instant,
-    /// The token's result, once seen. Polling a paho token *takes* its result, so a
-    /// result obtained while waiting is kept here.
-    done: Option<Result<(), PublishFailure>>,
-}
-
-/// How a publish failed: only a message paho refuses as malformed is given up.
-#[derive(Debug, Clone)]
-enum PublishFailure {
-    Transient(String),
-    Permanent(String),
-}
-
-impl std::fmt::Display for PublishFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PublishFailure::Transient(e) | PublishFailure::Permanent(e) => f.write_str(e),
-        }
-    }
-}
-
-fn classify<T>(r: mqtt::Result<T>) -> Result<(), PublishFailure> {
-    use mqtt::Error as E;
-    match r {
-        Ok(_) => Ok(()),
-        Err(
-            e @ (E::BadUtf8String
-            | E::NullParameter
-            | E::TopicNameTruncated
-            | E::BadStructure
-            | E::BadQos),
-        ) => Err(PublishFailure::Permanent(e.to_string())),
-        Err(e) => Err(PublishFailure::Transient(e.to_string())),
-    }
-}
-
-impl InFlight {
-    fn poll(&mut self) -> Option<Result<(), PublishFailure>> {
-        if let Some(d) = self.done.take() {
-            return Some(d);
-        }
-        Some(classify(self.token.try_wait()?))
-    }
-
-    /// Waits up to `d` for the token; keeps the result for [`InFlight::poll`].
-    fn wait(&mut self, d: Duration) {
-        if self.done.is_some() {
-            return;
-        }
-        match self.token.clone().wait_for(d) {
-            Err(mqtt::Error::Timeout) => {}
-            r => self.done = Some(classify(r)),
-        }
-    }
-}
 
 pub(super) struct Worker {
     /// The current session's client; `None` while the link is down.
@@ -111,8 +54,10 @@ pub(super) struct Worker {
     deadline: Option<Instant>,
     poison: PoisonWatch,
     /// When this session's trouble was first seen (a failed token), and the messages then
-    /// in flight (see loss.rs).
-    loss_seen: Option<(Instant, Vec<loss::Suspect>)>,
+    /// in flight (see guard.rs).
+    loss_seen: Option<(Instant, Vec<guard::Suspect>)>,
+    /// Failed connects counted when the last session was lost.
+    failures_at_down: u64,
 }
 
 impl Worker {
@@ -146,6 +91,7 @@ impl Worker {
             deadline: None,
             poison: PoisonWatch::default(),
             loss_seen: None,
+            failures_at_down: 0,
         }
     }
 
@@ -203,28 +149,6 @@ impl Worker {
             .fetch_max(self.outbox.len() as u64, Relaxed);
     }
 
-    /// Refuses (counts, and logs once per topic) a message over MQTT_MAX_PAYLOAD.
-    fn oversized(&self, m: &Message) -> bool {
-        let (size, max) = (m.payload.len(), self.settings.max_payload);
-        if size <= max {
-            return false;
-        }
-        let first = self.metrics.refuse(&m.topic, size, Refusal::Oversized);
-        let text = format!(
-            "message to {} is {size} bytes, over MQTT_MAX_PAYLOAD ({max}): not sent",
-            m.topic
-        );
-        if first {
-            log::warn!(
-                "mqtt: {text} (counted in the health metrics; further ones on this topic at DEBUG)"
-            );
-        } else {
-            log::debug!("mqtt: {text}");
-        }
-        self.metrics.set_error(text);
-        true
-    }
-
     fn count_push(&mut self, out: super::outbox::PushOutcome) {
         if out.coalesced {
             Metrics::add(&self.metrics.coalesced, 1);
@@ -258,11 +182,16 @@ impl Worker {
                 self.client = None;
                 let unacked = self.requeue_inflight();
                 self.judge_loss(unacked);
+                self.failures_at_down = self.metrics.connect_failures.load(Relaxed);
             }
             Link::Up(client) => {
                 self.up = true;
                 self.client = Some(client);
                 self.loss_seen = None;
+                if self.metrics.connect_failures.load(Relaxed) > self.failures_at_down {
+                    // The broker was away: it refused nothing (poison.rs).
+                    self.poison.clear();
+                }
                 let s = &self.settings;
                 let mut first = s.availability_messages("online");
                 if let Some(hook) = &s.on_connect {
@@ -293,13 +222,13 @@ impl Worker {
 
     /// After a loss: what was acknowledged counts, the rest goes back to the outbox.
     /// Returns the unacknowledged ones.
-    fn requeue_inflight(&mut self) -> Vec<loss::Suspect> {
+    fn requeue_inflight(&mut self) -> Vec<guard::Suspect> {
         let mut unacked = Vec::new();
         for mut f in std::mem::take(&mut self.inflight) {
             match f.poll() {
                 Some(Ok(())) => self.delivered_ok(f.p),
                 _ => {
-                    unacked.push(loss::Suspect::of(&f));
+                    unacked.push(guard::Suspect::of(&f));
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
                     self.count_push(out);
@@ -356,7 +285,7 @@ impl Worker {
                         self.hold_until = Some(Instant::now() + HOLD);
                     } else {
                         // The session died as this went out: it is in flight for the
-                        // poison rule (loss.rs).
+                        // poison rule (guard.rs).
                         self.up = false;
                         self.note_trouble(&f);
                     }

@@ -1,9 +1,11 @@
-//! The publisher thread's side of poison messages ([`super::super::poison`]): which
+//! The publisher thread's guards against messages a broker refuses: one over
+//! MQTT_MAX_PAYLOAD is never sent; for poison messages ([`super::super::poison`]), which
 //! messages were in flight when a session was lost, which of them to quarantine, and the
 //! rule that a suspect is sent alone (nothing else in flight) until it is acknowledged.
 use super::{InFlight, Worker};
 use crate::publish::outbox::Key;
 use crate::publish::poison::RIGHT_AFTER;
+use crate::publish::Message;
 use crate::publish::Refusal;
 use std::time::{Duration, Instant};
 
@@ -31,6 +33,28 @@ impl Suspect {
 }
 
 impl Worker {
+    /// Refuses (counts, and logs once per topic) a message over MQTT_MAX_PAYLOAD.
+    pub(super) fn oversized(&self, m: &Message) -> bool {
+        let (size, max) = (m.payload.len(), self.settings.max_payload);
+        if size <= max {
+            return false;
+        }
+        let first = self.metrics.refuse(&m.topic, size, Refusal::Oversized);
+        let text = format!(
+            "message to {} is {size} bytes, over MQTT_MAX_PAYLOAD ({max}): not sent",
+            m.topic
+        );
+        if first {
+            log::warn!(
+                "mqtt: {text} (counted in the health metrics; further ones on this topic at DEBUG)"
+            );
+        } else {
+            log::debug!("mqtt: {text}");
+        }
+        self.metrics.set_error(text);
+        true
+    }
+
     /// The session is gone; `unacked` were still in flight at the Down (those seen when
     /// the trouble first showed count too). Quarantines what the watch names: out of the
     /// outbox (it was put back there), counted, logged.
