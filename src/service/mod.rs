@@ -52,28 +52,18 @@ impl Reporter {
     /// The health report(s) of the configured contract(s); `connected` overrides the
     /// session state (false: the goodbye report of the current contract).
     fn messages(&self, connected: Option<bool>) -> Vec<Message> {
-        let Some((metrics, facts, cams)) = self.facts(connected) else {
-            return Vec::new();
-        };
+        let (metrics, facts, cams) = self.facts(connected);
         self.contracts
             .health(&self.cfg, &cams, &metrics, &facts, SystemTime::now())
     }
 
     /// The current contract's report saying the service is gone (`mqtt_connected: false`).
-    fn goodbye(&self) -> Option<Message> {
-        let (_, facts, cams) = self.facts(Some(false))?;
-        Some(current::health_message(
-            &self.contracts.current,
-            &cams,
-            &facts,
-            SystemTime::now(),
-        ))
+    fn goodbye(&self) -> Message {
+        let (_, facts, cams) = self.facts(Some(false));
+        current::health_message(&self.contracts.current, &cams, &facts, SystemTime::now())
     }
 
-    fn facts(
-        &self,
-        connected: Option<bool>,
-    ) -> Option<(MetricsSnapshot, ServiceFacts, Vec<CameraRecord>)> {
+    fn facts(&self, connected: Option<bool>) -> (MetricsSnapshot, ServiceFacts, Vec<CameraRecord>) {
         let status = &self.status;
         let metrics = status.metrics();
         let p: Progress = status.progress();
@@ -88,7 +78,7 @@ impl Reporter {
             mqtt_connected: connected.unwrap_or(metrics.connected),
         };
         let cams = self.snapshot.lock().clone();
-        Some((metrics, facts, cams))
+        (metrics, facts, cams)
     }
 
     /// Takes a CPU/memory sample (service thread, at each report).
@@ -222,9 +212,7 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
     if cfg.mqtt.contract.current() {
         // The current dashboard reads health from the retained report alone (it ignores
         // the LWT): leave one that says the service is gone.
-        if let Some(m) = reporter.goodbye() {
-            let _ = publisher.publish(m);
-        }
+        let _ = publisher.publish(reporter.goodbye());
     }
     let report = mqtt.shutdown(SHUTDOWN_DEADLINE);
     let mut last = status.verdict();
