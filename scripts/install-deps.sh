@@ -10,6 +10,8 @@
 #   npm      rtsp-streaming-server in scripts/lab/node
 #   onvif    onvif-sim release build, CARGO_TARGET_DIR=$ONVIF_SIM_TARGET (outside the repo, so a
 #            fresh clone on the same machine reuses it; lab-up.sh looks for the binary there)
+#   rumqttd  the rumqttd broker ($RUMQTTD_VERSION, `cargo install` into $RUMQTTD_ROOT, outside the
+#            repo): a test peer with a payload limit enforced by default (tests/it/mqtt_limits.rs)
 #   release  (--release only) what scripts/release.sh and release-check.sh need: rust targets
 #            x86_64/aarch64 musl + armv7 gnueabihf, cargo-zigbuild and zig (PyPI packages
 #            cargo-zigbuild, ziglang) in $RELEASE_VENV (outside the repo, ~450 MB), and apt's
@@ -30,6 +32,10 @@ ONVIF_SIM_TARGET=${ONVIF_SIM_TARGET:-/var/cache/camera-detector/onvif-sim-target
 # run on /usr/bin/python3 too, and this keeps the venv independent of the pyenv install.
 VENV_PYTHON=${VENV_PYTHON:-/usr/bin/python3}
 RELEASE_VENV=${RELEASE_VENV:-/var/cache/camera-detector/zig-venv}
+RUMQTTD_ROOT=${RUMQTTD_ROOT:-/var/cache/camera-detector/rumqttd}
+# Not --locked: its lock file pins metrics 0.22.1, which current rustc refuses (E0521); the
+# newest compatible versions build. No default features: no TLS, no websocket (faster build).
+RUMQTTD_VERSION=0.20.0
 CHECK=0; RELEASE=0
 for a in "$@"; do
   case $a in
@@ -181,6 +187,17 @@ do_onvif() {
   echo "built $bin"
 }
 
+do_rumqttd() {
+  local bin=$RUMQTTD_ROOT/bin/rumqttd
+  if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "rumqttd $RUMQTTD_VERSION" ]; then
+    echo "rumqttd $RUMQTTD_VERSION present ($bin)"; return 0; fi
+  [ $CHECK = 1 ] && { echo "rumqttd $RUMQTTD_VERSION missing ($bin)"; return 1; }
+  mkdir -p "$RUMQTTD_ROOT"
+  CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} timeout 1800 cargo install -q rumqttd --version "$RUMQTTD_VERSION" \
+    --no-default-features --root "$RUMQTTD_ROOT"
+  echo "built $bin"
+}
+
 do_release() {
   local inst miss=() t
   inst=$(rustup target list --installed 2>/dev/null)
@@ -204,6 +221,7 @@ step apt do_apt
 step rustup do_rustup
 [ $RELEASE = 1 ] && step release do_release
 step fuzz do_fuzz
+step rumqttd do_rumqttd
 if [ -z "${NO_LAB:-}" ]; then
   step venv do_venv
   step npm do_npm

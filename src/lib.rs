@@ -32,6 +32,7 @@ pub mod contract;
 pub mod discovery;
 pub mod frigate;
 pub mod fsutil;
+pub mod health;
 pub mod logging;
 pub mod publish;
 pub mod registry;

@@ -14,6 +14,10 @@ USAGE:
                                broker needed; progress on stderr; --networks = SCAN_NETWORKS
     camera-detector probe URL  play an rtsp:// URL until its first RTP packet, print JSON;
                                credentials: CAMERA_CREDENTIALS / CAMERA_PASSWORD as the service
+    camera-detector health [--url URL] [--file PATH] [--json]
+                               ask the running service how it is (no MQTT session): its
+                               HTTP endpoint (HEALTH_HTTP_PORT), else HEALTH_STATUS_PATH;
+                               exit 0 healthy, 1 with one line naming what is wrong
     camera-detector --help     this text
     camera-detector --version  the version
 
@@ -175,6 +179,15 @@ fn main() -> ExitCode {
     {
         [] | ["run"] => {}
         ["probe", url] => return probe(url),
+        ["health", rest @ ..] => {
+            let out = camera_detector::health::client::run(rest, |k| std::env::var(k).ok());
+            if out.code == 2 {
+                eprintln!("{}", out.line);
+            } else {
+                println!("{}", out.line);
+            }
+            return ExitCode::from(out.code);
+        }
         ["scan", rest @ ..] => return scan(rest),
         ["--help" | "-h" | "help"] => {
             println!("{HELP}");

@@ -10,9 +10,13 @@ use log::LevelFilter;
 
 mod discovery;
 mod frigate;
+mod health;
+mod mqtt;
 pub mod secrets;
 pub use discovery::{auto_workers, DiscoverySettings};
 pub use frigate::FrigateSettings;
+pub use health::HealthSettings;
+pub use mqtt::{Contract, MqttSettings, DEFAULT_MAX_PAYLOAD};
 
 /// A password. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way to the text.
 #[derive(Clone, PartialEq, Eq)]
@@ -60,25 +64,6 @@ impl Credential {
     }
 }
 
-/// How to reach and talk to the MQTT broker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MqttSettings {
-    pub broker: String,
-    pub port: u16,
-    pub tls: bool,
-    pub tls_ca_path: PathBuf,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
-    pub keepalive: Duration,
-    pub queue_size: usize,
-    /// Without a trailing `/`; empty means no prefix.
-    pub topic_prefix: String,
-    /// `camera-detector-{node_id}`.
-    pub client_id: String,
-}
-
 /// The whole validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -115,6 +100,8 @@ pub struct Config {
     /// STATE_PATH: the inventory state file (`crate::registry::persist`); `None` when set
     /// empty (no state file).
     pub state_path: Option<PathBuf>,
+    /// The HTTP health endpoint and the status file.
+    pub health: HealthSettings,
     pub log_level: LevelFilter,
     /// One human line per value that was clamped or otherwise worth telling the operator
     /// about, e.g. `MQTT_PORT=70000 clamped to 65535`. Never contains a secret.
@@ -211,7 +198,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("FRIGATE_CONFIG_PATH",     "/config/frigate/cameras.yml", "where the Frigate camera config is written"),
     ("FRIGATE_UPDATE_ENABLED",  "true",                        "write the Frigate config and publish it after each full scan"),
     ("FRIGATE_RELOAD_TOPIC",    "frigate/config/reload",       "topic of the empty reload trigger; no + # or NUL"),
-    ("BALENA_DEVICE_UUID",      "",                            "node id (empty = host name); client id is camera-detector-{node id}"),
+    ("BALENA_DEVICE_UUID",      "",                            "node id (empty = host name); client id is camera-detector-{node id} unless MQTT_CLIENT_ID is set"),
     ("LOG_LEVEL",               "INFO",                        "TRACE, DEBUG, INFO, WARNING (or WARN), ERROR (or CRITICAL)"),
     ("RUST_LOG",                "",                            "when set, overrides LOG_LEVEL with env_logger filter syntax"),
     ("MQTT_USERNAME",           "",                            "broker user name; empty = none"),
@@ -242,10 +229,25 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("FRIGATE_GO2RTC",          "true",                        "true: cameras go through go2rtc's restream, as Frigate's camera wizard sets them up; false: direct ffmpeg inputs"),
     ("FRIGATE_DETECT_MIN_SIDE", "360",                         "a sub stream detects only when its smaller side has at least these pixels, else the main stream does (scaled); clamped to 1..8192"),
     ("STATE_PATH",              DEFAULT_STATE_PATH,            "file keeping the known cameras across restarts (directory created); set empty for none"),
+    ("MQTT_CLIENT_ID",          "",                            "MQTT client id; empty = camera-detector-{node id}, the original's (two processes must not share one)"),
+    ("MQTT_MAX_PAYLOAD",        "16384",                       "bytes; a larger message is never sent (counted by topic in the health metrics); clamped to 1024..268369916"),
+    ("MQTT_CONTRACT",           "legacy",                      "legacy (the original's topics and payloads), current (the current stack's) or both"),
+    ("TOPIC_PREFIX",            "",                            "prefix of the current contract's topics (/ appended when missing); empty = MQTT_TOPIC_PREFIX; no + # CR LF or NUL"),
+    ("DEFAULT_USERNAME",        "",                            "current/both contract: camera user name when CAMERA_USERNAME is unset"),
+    ("DEFAULT_PASSWORD",        "",                            "current/both contract: camera password when CAMERA_PASSWORD is unset (then only that pair is tried)"),
+    ("DISCOVERY_RESEND_INTERVAL", "240",                       "current/both contract: seconds between re-sends of each live camera's discovery record (the dashboard's window is 300); 0 = never; at most 299"),
+    ("HEALTH_HTTP_PORT",        "8080",                        "port of the HTTP health endpoint (GET /health, /metrics); 0 = off"),
+    ("HEALTH_HTTP_BIND",        "127.0.0.1",                   "address the health endpoint listens on (0.0.0.0 = every address)"),
+    ("HEALTH_STATUS_PATH",      "",                            "file the service writes its health to (atomically) for camera-detector health; empty = none"),
 ];
 
 /// Variables whose values are never shown in an error or a note.
-const SECRET_VARIABLES: &[&str] = &["MQTT_PASSWORD", "CAMERA_PASSWORD", "CAMERA_CREDENTIALS"];
+const SECRET_VARIABLES: &[&str] = &[
+    "MQTT_PASSWORD",
+    "CAMERA_PASSWORD",
+    "CAMERA_CREDENTIALS",
+    "DEFAULT_PASSWORD",
+];
 
 /// Reads a file named by a variable (the process's files in [`Config::from_env`]; a map in tests).
 pub type ReadFile<'a> = &'a dyn Fn(&std::path::Path) -> std::io::Result<String>;
@@ -309,7 +311,7 @@ impl Config {
         };
         check_topic_part("BALENA_DEVICE_UUID", &node_id)?;
 
-        let mqtt = mqtt_settings(&mut env, read, &node_id)?;
+        let mqtt = mqtt::mqtt_settings(&mut env, read, &node_id)?;
 
         let discovery_interval = env.seconds("DISCOVERY_INTERVAL", 300, 30, MAX_SECONDS)?;
         let rtsp_timeout = env.seconds("RTSP_TIMEOUT", 10, 1, 60)?;
@@ -321,7 +323,7 @@ impl Config {
         let quick_check_interval = env.seconds("QUICK_CHECK_INTERVAL", 60, 30, MAX_SECONDS)?;
 
         let file_credentials = credentials_file(&env, read)?;
-        let credentials = camera_credentials(&mut env, file_credentials);
+        let credentials = camera_credentials(&mut env, file_credentials, mqtt.contract);
         let publish_credentials = env.boolean("PUBLISH_CREDENTIALS", false)?;
         let rtsp_port = env.port("RTSP_PORT", 554)?;
         let discovery = discovery::discovery_settings(&mut env, rtsp_port)?;
@@ -361,6 +363,8 @@ impl Config {
             Some(p) => Some(PathBuf::from(p.trim())),
         };
 
+        let health = health::health_settings(&mut env)?;
+
         let log_level = match env.text("LOG_LEVEL") {
             None => LevelFilter::Info,
             Some(level) => parse_log_level(&level)?,
@@ -392,6 +396,7 @@ impl Config {
             frigate_reload_topic,
             frigate,
             state_path,
+            health,
             log_level,
             notes: env.notes,
         })
@@ -419,100 +424,6 @@ impl Config {
         cfg.notes.extend(secrets::file_notes(get));
         Ok(cfg)
     }
-}
-
-/// The MQTT section, including the variables the original did not have.
-fn mqtt_settings<F: Fn(&str) -> Option<String>>(
-    env: &mut Env<F>,
-    read: ReadFile<'_>,
-    node_id: &str,
-) -> Result<MqttSettings, ConfigError> {
-    let broker = match env.raw("MQTT_BROKER") {
-        None => "mqtt_broker".to_owned(),
-        Some(b) if b.trim().is_empty() => return Err(ConfigError::Empty { var: "MQTT_BROKER" }),
-        Some(b) => b.trim().to_owned(),
-    };
-    let port = env.u64_clamped("MQTT_PORT", 1883, 1, u64::from(u16::MAX))?;
-    let port = u16::try_from(port).unwrap_or(u16::MAX);
-    let tls = env.boolean("MQTT_TLS", false)?;
-    let tls_ca_path = PathBuf::from(
-        env.text("TLS_CA_PATH")
-            .unwrap_or_else(|| "/mnt/data/certs/ca.crt".to_owned()),
-    );
-
-    let username = env.text("MQTT_USERNAME");
-    let inline = env.raw("MQTT_PASSWORD").filter(|p| !p.is_empty());
-    let password = match (inline, env.text("MQTT_PASSWORD_FILE")) {
-        (Some(_), Some(_)) => {
-            return Err(ConfigError::Both {
-                var: "MQTT_PASSWORD",
-                other: "MQTT_PASSWORD_FILE",
-            })
-        }
-        (Some(p), None) => Some(Secret::new(p)),
-        (None, Some(path)) => {
-            let file_error = |detail: String| ConfigError::File {
-                var: "MQTT_PASSWORD_FILE",
-                path: one_line(&path),
-                detail,
-            };
-            let text = read(std::path::Path::new(&path)).map_err(|e| file_error(e.to_string()))?;
-            Some(Secret::new(
-                secrets::password_from_file(&text).map_err(file_error)?,
-            ))
-        }
-        (None, None) => None,
-    };
-    if password.is_some() && username.is_none() {
-        return Err(ConfigError::PasswordWithoutUsername);
-    }
-
-    let client_cert = env.text("MQTT_CLIENT_CERT").map(PathBuf::from);
-    let client_key = env.text("MQTT_CLIENT_KEY").map(PathBuf::from);
-    match (&client_cert, &client_key) {
-        (Some(_), None) => {
-            return Err(ConfigError::HalfClientCert {
-                set: "MQTT_CLIENT_CERT",
-                missing: "MQTT_CLIENT_KEY",
-            })
-        }
-        (None, Some(_)) => {
-            return Err(ConfigError::HalfClientCert {
-                set: "MQTT_CLIENT_KEY",
-                missing: "MQTT_CLIENT_CERT",
-            })
-        }
-        (Some(_), Some(_)) if !tls => env.notes.push(
-            "MQTT_CLIENT_CERT/MQTT_CLIENT_KEY are set but MQTT_TLS is false; they are not used"
-                .to_owned(),
-        ),
-        _ => {}
-    }
-
-    let keepalive = env.seconds("MQTT_KEEPALIVE", 30, 5, u64::from(u16::MAX))?;
-    let queue_size = env.u64_clamped("MQTT_QUEUE_SIZE", 1000, 10, 1_000_000)?;
-    let queue_size = usize::try_from(queue_size).unwrap_or(usize::MAX);
-
-    let topic_prefix = match env.text("MQTT_TOPIC_PREFIX") {
-        None => String::new(),
-        Some(p) => p.trim_end_matches('/').to_owned(),
-    };
-    check_topic_part("MQTT_TOPIC_PREFIX", &topic_prefix)?;
-
-    Ok(MqttSettings {
-        broker,
-        port,
-        tls,
-        tls_ca_path,
-        username,
-        password,
-        client_cert,
-        client_key,
-        keepalive,
-        queue_size,
-        topic_prefix,
-        client_id: format!("camera-detector-{node_id}"),
-    })
 }
 
 /// `text` for a one-line error: control characters (a newline in a variable) are shown
@@ -551,11 +462,31 @@ fn credentials_file<F: Fn(&str) -> Option<String>>(
 fn camera_credentials<F: Fn(&str) -> Option<String>>(
     env: &mut Env<F>,
     file: Vec<Credential>,
+    contract: Contract,
 ) -> Vec<Credential> {
+    // The current stack's names, read always (so a set one is noticed), used only there.
+    let default_user = env.text("DEFAULT_USERNAME");
+    let default_pass = env.raw("DEFAULT_PASSWORD").filter(|p| !p.is_empty());
+    if !contract.current() && (default_user.is_some() || default_pass.is_some()) {
+        env.notes.push(
+            "DEFAULT_USERNAME/DEFAULT_PASSWORD are used only with MQTT_CONTRACT=current or both; ignored"
+                .to_owned(),
+        );
+    }
+    let (default_user, default_pass) = if contract.current() {
+        (default_user, default_pass)
+    } else {
+        (None, None)
+    };
     let username = env
         .text("CAMERA_USERNAME")
+        .or(default_user)
         .unwrap_or_else(|| "admin".to_owned());
-    let password = env.raw("CAMERA_PASSWORD").unwrap_or_default();
+    let password = env
+        .raw("CAMERA_PASSWORD")
+        .filter(|p| !p.is_empty())
+        .or(default_pass)
+        .unwrap_or_default();
     let list = env.raw("CAMERA_CREDENTIALS").unwrap_or_default();
 
     if !password.is_empty() {

@@ -72,14 +72,14 @@ struct Profile<'a> {
     encoding: Option<&'a str>,
 }
 
-/// `{key: url}` in a chosen order.
-struct Urls(Vec<(String, String)>);
+/// `{key: url}` in a chosen order (also the current contract's `{main, sub}`).
+pub(crate) struct Urls<K = String>(pub(crate) Vec<(K, String)>);
 
-impl Serialize for Urls {
+impl<K: AsRef<str>> Serialize for Urls<K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k.as_ref(), v)?;
         }
         m.end()
     }
@@ -232,14 +232,14 @@ fn primary_index<K: AsRef<str>, V>(urls: &[(K, V)]) -> Option<usize> {
         .or(if urls.is_empty() { None } else { Some(0) })
 }
 
-fn known(v: &Option<String>) -> &str {
+pub(crate) fn known(v: &Option<String>) -> &str {
     v.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .unwrap_or("Unknown")
 }
 
-fn epoch_seconds(t: SystemTime) -> f64 {
+pub(crate) fn epoch_seconds(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }

@@ -11,7 +11,7 @@ fn metrics() -> MetricsSnapshot {
 }
 
 #[test]
-fn health_lists_every_camera_with_the_originals_fields_and_the_mqtt_metrics() {
+fn health_is_a_summary_with_the_originals_stats_and_the_mqtt_metrics() {
     let cfg = Config::from_lookup(
         |k| (k == "DISCOVERY_INTERVAL").then(|| "120".to_owned()),
         "node-1",
@@ -28,16 +28,9 @@ fn health_lists_every_camera_with_the_originals_fields_and_the_mqtt_metrics() {
             "service": "camera_detector",
             "timestamp": "2026-11-26T23:53:47.123Z",
             "status": "online",
-            "stats": {"total_cameras": 2, "online_cameras": 1, "streaming_cameras": 1,
-                      "discovery_interval": 120, "mac_tracking_enabled": true},
-            "cameras": {
-                "bcad28000001": {"name": "HIKVISION DS-2CD2042WD-I", "ip": "192.168.1.100",
-                    "mac": "BC:AD:28:00:00:01", "online": true, "streaming": true,
-                    "ip_history": ["192.168.1.64", "192.168.1.100"]},
-                "unknown-10-0-0-5": {"name": "Camera-10-0-0-5", "ip": "10.0.0.5",
-                    "mac": "UNKNOWN-10-0-0-5", "online": false, "streaming": false,
-                    "ip_history": ["10.0.0.5"]}
-            },
+            "stats": {"total_cameras": 2, "online_cameras": 1, "offline_cameras": 1,
+                      "streaming_cameras": 1, "discovery_interval": 120,
+                      "mac_tracking_enabled": true},
             "mqtt": serde_json::to_value(&m).unwrap()
         })
     );
@@ -50,11 +43,56 @@ fn health_without_cameras_keeps_the_shape() {
     let v: serde_json::Value =
         serde_json::from_slice(&health_payload(&cfg, &[], &metrics(), t0())).unwrap();
     assert_eq!(v["status"], json!("online"));
-    assert_eq!(v["cameras"], json!({}));
     assert_eq!(
         v["stats"],
-        json!({"total_cameras": 0, "online_cameras": 0, "streaming_cameras": 0,
-               "discovery_interval": 300, "mac_tracking_enabled": true})
+        json!({"total_cameras": 0, "online_cameras": 0, "offline_cameras": 0,
+               "streaming_cameras": 0, "discovery_interval": 300,
+               "mac_tracking_enabled": true})
+    );
+}
+
+/// `n` cameras with the longest ids discovery makes (`unknown-ep-` + 16 hex digits).
+pub(super) fn many_cameras(n: usize) -> Vec<CameraRecord> {
+    (0..n)
+        .map(|i| {
+            let mut c = onvif_camera();
+            c.id = format!("unknown-ep-{i:016x}");
+            c.ip = std::net::Ipv4Addr::from(0x0a00_0000 + i as u32 + 1);
+            c
+        })
+        .collect()
+}
+
+/// Every counter at its widest and every refused-topic slot taken: the metrics part at
+/// its largest.
+pub(super) fn busy_metrics() -> MetricsSnapshot {
+    let mut m = MetricsSnapshot {
+        connected: true,
+        published: u64::MAX,
+        last_error: Some("x".repeat(300)),
+        ..MetricsSnapshot::default()
+    };
+    for i in 0..crate::publish::REFUSED_TOPICS + 1 {
+        m.refused.insert(
+            format!("some/prefix/camera/discovery/unknown-ep-{i:016x}"),
+            crate::publish::TopicDrops {
+                oversized: u64::MAX,
+                quarantined: u64::MAX,
+                last_size: u64::MAX,
+            },
+        );
+    }
+    m
+}
+
+#[test]
+fn health_for_250_cameras_fits_the_default_payload_limit() {
+    let cfg = Config::from_lookup(|_| None, "node-with-a-long-name-0123456789").unwrap();
+    let p = health_payload(&cfg, &many_cameras(250), &busy_metrics(), t0());
+    assert!(
+        p.len() <= crate::config::DEFAULT_MAX_PAYLOAD as usize,
+        "{} bytes",
+        p.len()
     );
 }
 

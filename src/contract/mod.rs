@@ -1,4 +1,5 @@
-//! The MQTT contract of the original service (original-service.md): which message goes to
+//! The MQTT contract of the original service (original-service.md; [`current`] has the
+//! current stack's, for MQTT_CONTRACT=current or both): which message goes to
 //! which topic with which QoS and retained flag ([`MESSAGES`]), and the JSON payloads of a
 //! camera (the CAMERA object, [`camera`]), a discovery, a status change, a removal and the
 //! health report ([`health`]). Pure: records, a node id and `now` in; bytes or
@@ -9,11 +10,14 @@
 //! behaviour (the password, and `user:password@` in the RTSP URLs) for consumers that need
 //! to open the streams from the retained messages.
 pub mod camera;
+pub mod current;
 pub mod health;
+pub mod profile;
 pub mod url;
 
 pub use camera::{mac_text, primary_rtsp_url, PRIMARY_KEYS};
 pub use health::{health_payload, health_status};
+pub use profile::{cap_frigate, CappedFrigate, Contracts};
 
 use crate::config::{Config, Credential};
 use crate::publish::{topics::Topics, Message, MetricsSnapshot};
@@ -67,7 +71,7 @@ pub const fn spec(kind: Kind) -> MessageSpec {
         Kind::Health => (
             "system/camera_detector_health",
             true,
-            "{node_id, service, timestamp, status, stats, cameras, mqtt}",
+            "{node_id, service, timestamp, status, stats, mqtt}",
         ),
         Kind::Availability => (
             "system/camera_detector_health/{node_id}/lwt",

@@ -473,3 +473,6 @@ mod health_tests;
 
 #[path = "message_tests.rs"]
 mod message_tests;
+
+#[path = "golden_tests.rs"]
+mod golden_tests;

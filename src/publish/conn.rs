@@ -2,7 +2,8 @@
 //! jitter: paho itself does not retry a failed first connect), tells the publisher thread
 //! when the link is up (handing it the session's client) or down, reconnects after a loss,
 //! disconnects cleanly on stop. Keepalive pings run in paho's own C threads, so nothing
-//! here can starve them.
+//! here can starve them. Failed connects and short sessions (a client-id collision) back
+//! off alike ([`super::session`]); a collision is reported once per episode.
 //!
 //! Each session after a loss gets a new paho client. paho keeps publishes it had not yet
 //! written when a connection dropped and sends them on the next connection of the same
@@ -10,8 +11,8 @@
 //! then came out of order across a cut (about a third of the runs of the mqtt_inflight
 //! test). The publisher resends everything unacknowledged itself, so the old client and
 //! its queue are dropped instead.
-use super::{Backoff, Metrics, Settings, StartError};
-use crate::time::now_iso8601;
+use super::session::{AfterLoss, Sessions};
+use super::{Metrics, Settings, StartError};
 use crossbeam_channel::{bounded, select, Receiver, Sender};
 use paho_mqtt as mqtt;
 use std::sync::atomic::Ordering::Relaxed;
@@ -21,6 +22,9 @@ use std::time::{Duration, Instant};
 /// How often a session that reported no loss is checked with paho (a missed loss
 /// callback cannot leave the link believed up for longer).
 const LINK_CHECK: Duration = Duration::from_secs(5);
+
+/// How late a loss may be noticed here after it happened (the callback's path).
+const LOSS_NOTICE: Duration = Duration::from_millis(100);
 
 /// Link state changes, sent to the publisher thread in the order they happen.
 pub(super) enum Link {
@@ -42,17 +46,14 @@ pub(super) struct ConnThread {
 /// Connect options: MQTT 3.1.1, clean session, keepalive, retained QoS1 last will,
 /// credentials, TLS; paho's own automatic reconnect stays off (we own the retries).
 pub(super) fn connect_options(s: &Settings) -> Result<mqtt::ConnectOptions, StartError> {
-    let will = mqtt::Message::new_retained(
-        s.lwt_topic.as_str(),
-        super::topics::availability_payload(&s.node_id, "offline", &now_iso8601()),
-        1,
-    );
     let mut b = mqtt::ConnectOptionsBuilder::new_v3();
     b.keep_alive_interval(s.keepalive)
         .clean_session(true)
         .connect_timeout(s.connect_timeout)
-        .max_inflight(paho_inflight_limit(s.inflight_window))
-        .will_message(will);
+        .max_inflight(paho_inflight_limit(s.inflight_window));
+    if let Some(w) = s.availability_messages("offline").into_iter().next() {
+        b.will_message(mqtt::Message::new_retained(w.topic, w.payload, 1));
+    }
     if let Some(u) = &s.username {
         b.user_name(u.as_str());
     }
@@ -129,7 +130,7 @@ impl ConnThread {
         };
         let mut generation = 0u64;
         watch(&self.client, generation);
-        let mut backoff = Backoff::new(self.settings.backoff_min, self.settings.backoff_max);
+        let mut sessions = Sessions::new(self.settings.backoff_min, self.settings.backoff_max);
         let mut failures_in_row = 0u32;
         loop {
             match self.connect_once() {
@@ -137,7 +138,7 @@ impl ConnThread {
                 Attempt::Failed(e) => {
                     self.metrics.connect_failures.fetch_add(1, Relaxed);
                     failures_in_row += 1;
-                    let delay = backoff.next_delay(fastrand::f64());
+                    let delay = sessions.connect_failed(fastrand::f64());
                     // First failure and then every 10th at WARN; the rest at DEBUG.
                     let level = if failures_in_row % 10 == 1 {
                         log::Level::Warn
@@ -159,7 +160,7 @@ impl ConnThread {
                 }
                 Attempt::Connected => {
                     failures_in_row = 0;
-                    backoff.reset();
+                    let connected_at = Instant::now();
                     self.metrics.connected.store(true, Relaxed);
                     self.metrics.connects.fetch_add(1, Relaxed);
                     log::info!(
@@ -174,9 +175,12 @@ impl ConnThread {
                     }
                     self.metrics.connected.store(false, Relaxed);
                     self.metrics.connection_losses.fetch_add(1, Relaxed);
-                    self.metrics
-                        .set_error(format!("connection to {} lost", self.uri));
-                    log::warn!("mqtt connection to {} lost; reconnecting", self.uri);
+                    let after_send =
+                        self.metrics.last_send.lock().is_some_and(|t| {
+                            t.elapsed() <= super::poison::RIGHT_AFTER + LOSS_NOTICE
+                        });
+                    let after = sessions.lost(connected_at.elapsed(), after_send, fastrand::f64());
+                    self.report_loss(&after, connected_at.elapsed());
                     // A rendezvous: the publisher thread has dropped its clone once this
                     // returns.
                     let _ = self.link_tx.send(Link::Down);
@@ -190,9 +194,58 @@ impl ConnThread {
                         // still reconnects.
                         Err(e) => log::warn!("mqtt: {e}; reconnecting with the old client"),
                     }
+                    if let Some(delay) = after.delay {
+                        select! {
+                            recv(self.stop_rx) -> _ => return,
+                            default(delay) => {}
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// Logs a lost session and counts a short one: the first short session of an episode
+    /// at WARN naming the client id, the others at DEBUG.
+    fn report_loss(&self, after: &AfterLoss, lasted: Duration) {
+        let id = &self.settings.client_id;
+        let wait = after.delay.map_or_else(
+            || "at once".to_owned(),
+            |d| format!("in {:.1}s", d.as_secs_f64()),
+        );
+        if after.short {
+            self.metrics.short_sessions.fetch_add(1, Relaxed);
+        }
+        if after.warn || (after.short && after.in_episode) {
+            let text = format!(
+                "another client is using client id {id}: a second instance with the same node id, \
+                 or a health check that connects with it"
+            );
+            let level = if after.warn {
+                log::Level::Warn
+            } else {
+                log::Level::Debug
+            };
+            log::log!(
+                level,
+                "mqtt: {text} (session to {} lost {:.2}s after its CONNACK; reconnecting {wait}, \
+                 backing off while it lasts; set MQTT_CLIENT_ID to tell them apart)",
+                self.uri,
+                lasted.as_secs_f64()
+            );
+            self.metrics.set_error(text);
+            return;
+        }
+        if let Some(n) = after.ended_episode {
+            log::info!("mqtt: client id {id} is ours alone again after {n} short sessions");
+        }
+        self.metrics
+            .set_error(format!("connection to {} lost", self.uri));
+        log::warn!(
+            "mqtt connection to {} lost {:.2}s after its CONNACK; reconnecting {wait}",
+            self.uri,
+            lasted.as_secs_f64()
+        );
     }
 
     /// While connected: returns `true` when the session `generation` is lost (its loss

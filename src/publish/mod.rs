@@ -5,18 +5,27 @@
 //! bounded window of pipelined QoS1 tokens, replays retained state after every connect).
 //! [`Publisher::publish`] only does a `try_send`: callers never wait for the network.
 //! Topic names and payload shapes of the MQTT contract live in [`topics`].
+//!
+//! Two guards keep one bad peer from wedging the link: short sessions (a client-id
+//! collision) back off like failed connects ([`session`]), and a message the broker answers
+//! by dropping the connection is quarantined ([`poison`]); messages over MQTT_MAX_PAYLOAD
+//! are never sent. Both kinds of drop are counted by topic in [`MetricsSnapshot::refused`].
 mod backoff;
 mod conn;
 pub mod outbox;
+pub mod poison;
+pub mod session;
 pub mod topics;
 mod worker;
 
 pub use backoff::Backoff;
 
 use crate::config::{Config, Secret};
+use crate::time::now_iso8601;
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -80,6 +89,50 @@ pub struct TlsSettings {
     pub client_key: Option<PathBuf>,
 }
 
+/// One topic of the online/offline messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    pub topic: String,
+    /// Plain `online`/`offline` (the current contract) instead of the original's JSON.
+    pub plain: bool,
+}
+
+impl Availability {
+    /// The original's JSON on `topic` (`{node_id, service, status, timestamp}`).
+    pub fn json(topic: impl Into<String>) -> Self {
+        Availability {
+            topic: topic.into(),
+            plain: false,
+        }
+    }
+
+    /// The payload for `status` (`online`/`offline`) at `timestamp`.
+    pub fn payload(&self, node_id: &str, status: &str, timestamp: &str) -> Vec<u8> {
+        if self.plain {
+            status.as_bytes().to_vec()
+        } else {
+            topics::availability_payload(node_id, status, timestamp)
+        }
+    }
+}
+
+/// The availability topics of the configured contract: the original's JSON LWT and/or the
+/// current stack's plain one. With both, the will is the original's (one per connection).
+fn availability_for(cfg: &Config, legacy: &topics::Topics) -> Vec<Availability> {
+    let contract = cfg.mqtt.contract;
+    let mut v = Vec::new();
+    if contract.legacy() {
+        v.push(Availability::json(legacy.lwt(&cfg.node_id)));
+    }
+    if contract.current() {
+        v.push(Availability {
+            topic: topics::CurrentTopics::new(&cfg.mqtt.current_prefix).lwt(),
+            plain: true,
+        });
+    }
+    v
+}
+
 /// Everything the publisher needs; built from [`Config`] or by tests.
 #[derive(Clone)]
 pub struct Settings {
@@ -97,8 +150,10 @@ pub struct Settings {
     pub backoff_max: Duration,
     pub connect_timeout: Duration,
     pub node_id: String,
-    /// Topic of the last will and of the online/offline messages.
-    pub lwt_topic: String,
+    /// Where the online/offline messages go; the first is also the last will.
+    pub availability: Vec<Availability>,
+    /// Messages with a larger payload are never sent (MQTT_MAX_PAYLOAD).
+    pub max_payload: usize,
     /// Called on the publisher thread at every (re)connect; its messages go out right
     /// after the "online" message and before the replay (e.g. a fresh health report).
     pub on_connect: Option<Arc<dyn Fn() -> Vec<Message> + Send + Sync>>,
@@ -141,9 +196,19 @@ impl Settings {
             backoff_max: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             node_id: cfg.node_id.clone(),
-            lwt_topic: topics.lwt(&cfg.node_id),
+            availability: availability_for(cfg, &topics),
+            max_payload: m.max_payload,
             on_connect: None,
         }
+    }
+
+    /// The retained online/offline messages for `status`, one per availability topic.
+    pub fn availability_messages(&self, status: &str) -> Vec<Message> {
+        let now = now_iso8601();
+        self.availability
+            .iter()
+            .map(|a| Message::retained(a.topic.clone(), a.payload(&self.node_id, status, &now)))
+            .collect()
     }
 
     /// `tcp://host:port`, or `ssl://…` with TLS. IPv6 literals get brackets.
@@ -173,12 +238,65 @@ pub(crate) struct Metrics {
     connects: AtomicU64,
     connect_failures: AtomicU64,
     connection_losses: AtomicU64,
+    short_sessions: AtomicU64,
+    dropped_oversized: AtomicU64,
+    dropped_quarantined: AtomicU64,
+    refused: Mutex<BTreeMap<String, TopicDrops>>,
+    /// When the publisher thread last handed messages to the client (a loss right after
+    /// that is not taken for a client-id collision).
+    last_send: Mutex<Option<Instant>>,
     last_error: Mutex<Option<String>>,
+}
+
+/// How many topics [`MetricsSnapshot::refused`] names; the rest are counted under
+/// [`OTHER_TOPICS`] (so the health payload stays small).
+pub const REFUSED_TOPICS: usize = 16;
+/// The key that counts refused messages of topics beyond [`REFUSED_TOPICS`].
+pub const OTHER_TOPICS: &str = "(other topics)";
+
+/// Messages of one topic that were not sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TopicDrops {
+    /// Over MQTT_MAX_PAYLOAD, never sent.
+    pub oversized: u64,
+    /// Sent, and the broker dropped the connection each time (see [`poison`]).
+    pub quarantined: u64,
+    /// Payload size of the latest one, bytes.
+    pub last_size: u64,
+}
+
+/// Why a message was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Oversized,
+    Quarantined,
 }
 
 impl Metrics {
     fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Relaxed);
+    }
+
+    /// Counts a refused message of `topic`; true when it is the first of its topic.
+    fn refuse(&self, topic: &str, size: usize, why: Refusal) -> bool {
+        match why {
+            Refusal::Oversized => Metrics::add(&self.dropped_oversized, 1),
+            Refusal::Quarantined => Metrics::add(&self.dropped_quarantined, 1),
+        }
+        let mut map = self.refused.lock();
+        let first = !map.contains_key(topic);
+        let key = if first && map.len() >= REFUSED_TOPICS {
+            OTHER_TOPICS
+        } else {
+            topic
+        };
+        let e = map.entry(key.to_owned()).or_default();
+        match why {
+            Refusal::Oversized => e.oversized += 1,
+            Refusal::Quarantined => e.quarantined += 1,
+        }
+        e.last_size = size as u64;
+        first
     }
 
     fn set_error(&self, e: String) {
@@ -207,6 +325,14 @@ pub struct MetricsSnapshot {
     pub reconnects: u64,
     pub connect_failures: u64,
     pub connection_losses: u64,
+    /// Sessions lost within a few seconds of their CONNACK (another client with our id).
+    pub short_sessions: u64,
+    /// Messages over MQTT_MAX_PAYLOAD, never sent.
+    pub dropped_oversized: u64,
+    /// Messages the broker dropped the connection over, twice (see [`poison`]).
+    pub dropped_quarantined: u64,
+    /// Oversized and quarantined messages by topic (at most [`REFUSED_TOPICS`] named).
+    pub refused: BTreeMap<String, TopicDrops>,
     pub last_error: Option<String>,
 }
 
@@ -217,6 +343,8 @@ impl MetricsSnapshot {
             + self.dropped_overflow
             + self.dropped_rejected
             + self.dropped_shutdown
+            + self.dropped_oversized
+            + self.dropped_quarantined
     }
 }
 
@@ -266,6 +394,10 @@ impl Publisher {
             reconnects: connects.saturating_sub(1),
             connect_failures: m.connect_failures.load(Relaxed),
             connection_losses: m.connection_losses.load(Relaxed),
+            short_sessions: m.short_sessions.load(Relaxed),
+            dropped_oversized: m.dropped_oversized.load(Relaxed),
+            dropped_quarantined: m.dropped_quarantined.load(Relaxed),
+            refused: m.refused.lock().clone(),
             last_error: m.last_error.lock().clone(),
         }
     }

@@ -99,6 +99,11 @@ impl Outbox {
         self.insert(p.key, p.msg)
     }
 
+    /// The oldest pending message, left in place.
+    pub fn peek(&self) -> Option<&Message> {
+        self.by_seq.first_key_value().map(|(_, m)| m)
+    }
+
     /// Hands out the oldest pending message.
     pub fn pop(&mut self) -> Option<Pending> {
         let (key, msg) = self.by_seq.pop_first()?;
@@ -108,6 +113,19 @@ impl Outbox {
             self.events.remove(&key);
         }
         Some(Pending { key, msg })
+    }
+
+    /// Takes the message with `key` out (a quarantined one), if it is still pending.
+    pub fn remove(&mut self, key: Key) -> Option<Message> {
+        let msg = self.by_seq.remove(&key)?;
+        if msg.retain {
+            if self.retained.get(&msg.topic) == Some(&key) {
+                self.retained.remove(&msg.topic);
+            }
+        } else {
+            self.events.remove(&key);
+        }
+        Some(msg)
     }
 
     fn insert(&mut self, key: Key, msg: Message) -> PushOutcome {
@@ -251,6 +269,21 @@ mod tests {
         o.push(st("s", "new"));
         assert!(o.requeue(old).coalesced);
         assert_eq!(drain(&mut o), vec![("s".into(), "new".into())]);
+    }
+
+    #[test]
+    fn a_removed_message_leaves_the_rest_in_order() {
+        let mut o = Outbox::new(10);
+        o.push(ev("a", "1"));
+        o.push(st("big", "x"));
+        o.push(ev("a", "2"));
+        let _delivered = o.pop().unwrap();
+        let big = o.pop().unwrap();
+        o.requeue(big.clone());
+        assert_eq!(o.remove(big.key).map(|m| m.topic), Some("big".to_owned()));
+        assert!(!o.has_retained("big"));
+        assert_eq!(o.remove(big.key), None, "gone");
+        assert_eq!(drain(&mut o), vec![("a".into(), "2".into())]);
     }
 
     #[test]

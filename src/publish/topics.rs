@@ -1,4 +1,5 @@
-//! Topic names of the MQTT contract (with MQTT_TOPIC_PREFIX) and the small payloads the
+//! Topic names of the MQTT contracts: the original's ([`Topics`], MQTT_TOPIC_PREFIX) and
+//! the current stack's ([`CurrentTopics`], TOPIC_PREFIX), and the small payloads the
 //! publisher itself sends (online/offline). Camera and health payloads build on these.
 use serde::Serialize;
 
@@ -51,6 +52,46 @@ impl Topics {
     }
 }
 
+/// The current stack's topic names (stack-current-contract.md §1): the prefix is used as
+/// configured (`Config::mqtt.current_prefix` already ends in `/` unless empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentTopics {
+    prefix: String,
+}
+
+impl CurrentTopics {
+    /// `prefix` as the current stack builds it: empty, or ending in `/`.
+    pub fn new(prefix: &str) -> Self {
+        CurrentTopics {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    fn full(&self, topic: &str) -> String {
+        format!("{}{topic}", self.prefix)
+    }
+
+    /// `camera/discovery/{mac}` (retained, QoS 0).
+    pub fn discovery(&self, mac: &str) -> String {
+        self.full(&format!("camera/discovery/{mac}"))
+    }
+
+    /// `camera/status/{mac}` (QoS 0).
+    pub fn status(&self, mac: &str) -> String {
+        self.full(&format!("camera/status/{mac}"))
+    }
+
+    /// `system/camera_detector/health` (retained, QoS 0).
+    pub fn health(&self) -> String {
+        self.full("system/camera_detector/health")
+    }
+
+    /// `system/camera_detector/lwt` (retained, QoS 1, plain text).
+    pub fn lwt(&self) -> String {
+        self.full("system/camera_detector/lwt")
+    }
+}
+
 #[derive(Serialize)]
 struct Availability<'a> {
     node_id: &'a str,
@@ -92,6 +133,22 @@ mod tests {
         assert_eq!(
             t.full("frigate/config/reload"),
             "test-42/frigate/config/reload"
+        );
+    }
+
+    #[test]
+    fn current_topics_follow_the_current_stack() {
+        let t = CurrentTopics::new("");
+        assert_eq!(
+            t.discovery("AA:BB:CC:DD:EE:FF"),
+            "camera/discovery/AA:BB:CC:DD:EE:FF"
+        );
+        assert_eq!(t.status("m"), "camera/status/m");
+        assert_eq!(t.health(), "system/camera_detector/health");
+        assert_eq!(t.lwt(), "system/camera_detector/lwt");
+        assert_eq!(
+            CurrentTopics::new("site1/").health(),
+            "site1/system/camera_detector/health"
         );
     }
 

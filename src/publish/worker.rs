@@ -7,12 +7,20 @@
 //! order and sent again after the reconnect, through the new session's client (the old
 //! one, with whatever paho still held, is dropped): at-least-once, and the first arrivals
 //! per topic keep their order.
+//!
+//! Guards: a message over MQTT_MAX_PAYLOAD is refused when it is taken from the queue; the
+//! oldest unacknowledged message at each loss goes to the [`PoisonWatch`], which picks the
+//! message to quarantine (taken out of the outbox, so everything behind it flows again).
 use super::conn::Link;
 use super::outbox::{Outbox, Pending};
-use super::topics::availability_payload;
+use super::poison::PoisonWatch;
 use super::{Message, Metrics, Settings, ShutdownReport};
-use crate::time::now_iso8601;
+
+mod guard;
+mod inflight;
+
 use crossbeam_channel::{never, select, Receiver, Sender};
+use inflight::{InFlight, PublishFailure};
 use paho_mqtt as mqtt;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
@@ -21,66 +29,6 @@ use std::time::{Duration, Instant};
 
 /// Pause after paho refused a publish while connected (its command buffer is full).
 const HOLD: Duration = Duration::from_millis(10);
-
-struct InFlight {
-    p: Pending,
-    token: mqtt::Token,
-    /// When it was handed to paho.
-    since: Instant,
-    /// The token's result, once seen. Polling a paho token *takes* its result, so a
-    /// result obtained while waiting is kept here.
-    done: Option<Result<(), PublishFailure>>,
-}
-
-/// How a publish failed: only a message paho refuses as malformed is given up.
-#[derive(Debug, Clone)]
-enum PublishFailure {
-    Transient(String),
-    Permanent(String),
-}
-
-impl std::fmt::Display for PublishFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PublishFailure::Transient(e) | PublishFailure::Permanent(e) => f.write_str(e),
-        }
-    }
-}
-
-fn classify<T>(r: mqtt::Result<T>) -> Result<(), PublishFailure> {
-    use mqtt::Error as E;
-    match r {
-        Ok(_) => Ok(()),
-        Err(
-            e @ (E::BadUtf8String
-            | E::NullParameter
-            | E::TopicNameTruncated
-            | E::BadStructure
-            | E::BadQos),
-        ) => Err(PublishFailure::Permanent(e.to_string())),
-        Err(e) => Err(PublishFailure::Transient(e.to_string())),
-    }
-}
-
-impl InFlight {
-    fn poll(&mut self) -> Option<Result<(), PublishFailure>> {
-        if let Some(d) = self.done.take() {
-            return Some(d);
-        }
-        Some(classify(self.token.try_wait()?))
-    }
-
-    /// Waits up to `d` for the token; keeps the result for [`InFlight::poll`].
-    fn wait(&mut self, d: Duration) {
-        if self.done.is_some() {
-            return;
-        }
-        match self.token.clone().wait_for(d) {
-            Err(mqtt::Error::Timeout) => {}
-            r => self.done = Some(classify(r)),
-        }
-    }
-}
 
 pub(super) struct Worker {
     /// The current session's client; `None` while the link is down.
@@ -104,6 +52,12 @@ pub(super) struct Worker {
     /// Set by a stop: flush until this instant, then send the offline message.
     flush_until: Option<Instant>,
     deadline: Option<Instant>,
+    poison: PoisonWatch,
+    /// When this session's trouble was first seen (a failed token), and the messages then
+    /// in flight (see guard.rs).
+    loss_seen: Option<(Instant, Vec<guard::Suspect>)>,
+    /// Failed connects counted when the last session was lost.
+    failures_at_down: u64,
 }
 
 impl Worker {
@@ -135,6 +89,9 @@ impl Worker {
             hold_until: None,
             flush_until: None,
             deadline: None,
+            poison: PoisonWatch::default(),
+            loss_seen: None,
+            failures_at_down: 0,
         }
     }
 
@@ -180,8 +137,11 @@ impl Worker {
         }
     }
 
-    /// Takes one message from the hand-off queue into the outbox.
+    /// Takes one message from the hand-off queue into the outbox (unless it is too large).
     fn accept(&mut self, m: Message) {
+        if self.oversized(&m) {
+            return;
+        }
         let out = self.outbox.push(m);
         self.count_push(out);
         self.metrics
@@ -220,18 +180,27 @@ impl Worker {
             Link::Down => {
                 self.up = false;
                 self.client = None;
-                self.requeue_inflight();
+                let unacked = self.requeue_inflight();
+                self.judge_loss(unacked);
+                self.failures_at_down = self.metrics.connect_failures.load(Relaxed);
             }
             Link::Up(client) => {
                 self.up = true;
                 self.client = Some(client);
+                self.loss_seen = None;
+                if self.metrics.connect_failures.load(Relaxed) > self.failures_at_down {
+                    // The broker was away: it refused nothing (poison.rs).
+                    self.poison.clear();
+                }
                 let s = &self.settings;
-                let online = availability_payload(&s.node_id, "online", &now_iso8601());
-                let mut first = vec![Message::retained(s.lwt_topic.clone(), online)];
+                let mut first = s.availability_messages("online");
                 if let Some(hook) = &s.on_connect {
                     first.extend(hook());
                 }
                 for m in first {
+                    if self.oversized(&m) {
+                        continue;
+                    }
                     let out = self.outbox.push_urgent(m);
                     self.count_push(out);
                 }
@@ -252,17 +221,21 @@ impl Worker {
     }
 
     /// After a loss: what was acknowledged counts, the rest goes back to the outbox.
-    fn requeue_inflight(&mut self) {
+    /// Returns the unacknowledged ones.
+    fn requeue_inflight(&mut self) -> Vec<guard::Suspect> {
+        let mut unacked = Vec::new();
         for mut f in std::mem::take(&mut self.inflight) {
             match f.poll() {
                 Some(Ok(())) => self.delivered_ok(f.p),
                 _ => {
+                    unacked.push(guard::Suspect::of(&f));
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
                     self.count_push(out);
                 }
             }
         }
+        unacked
     }
 
     fn fill(&mut self) {
@@ -277,6 +250,9 @@ impl Worker {
             return;
         };
         while self.inflight.len() < self.settings.inflight_window.max(1) {
+            if !self.may_send_next() {
+                break;
+            }
             let Some(p) = self.outbox.pop() else { break };
             let m = if p.msg.retain {
                 mqtt::Message::new_retained(
@@ -291,6 +267,8 @@ impl Worker {
                     i32::from(p.msg.qos),
                 )
             };
+            // Before the hand-off: a loss noticed right after must find it set.
+            *self.metrics.last_send.lock() = Some(Instant::now());
             let token: mqtt::Token = client.publish(m).into();
             let mut f = InFlight {
                 p,
@@ -303,13 +281,16 @@ impl Worker {
                 // its place and stop here, so nothing later can overtake it.
                 Some(Err(PublishFailure::Transient(e))) => {
                     log::debug!("mqtt publish to {} deferred: {e}", f.p.msg.topic);
-                    let out = self.outbox.requeue(f.p);
-                    self.count_push(out);
                     if client.is_connected() {
                         self.hold_until = Some(Instant::now() + HOLD);
                     } else {
+                        // The session died as this went out: it is in flight for the
+                        // poison rule (guard.rs).
                         self.up = false;
+                        self.note_trouble(&f);
                     }
+                    let out = self.outbox.requeue(f.p);
+                    self.count_push(out);
                     break;
                 }
                 r => {
@@ -335,6 +316,7 @@ impl Worker {
                     // Link trouble: keep the message, pause until the link is confirmed
                     // (a Down/Up pair from the conn thread, or the 1 s check in `wait`).
                     log::debug!("mqtt publish to {} interrupted: {e}", f.p.msg.topic);
+                    self.note_trouble(&f);
                     self.up = false;
                     Metrics::add(&self.metrics.resent, 1);
                     let out = self.outbox.requeue(f.p);
@@ -352,6 +334,7 @@ impl Worker {
 
     fn delivered_ok(&mut self, p: Pending) {
         Metrics::add(&self.metrics.published, 1);
+        self.poison.delivered(&p.msg.topic);
         if !p.msg.retain {
             return;
         }
@@ -385,7 +368,7 @@ impl Worker {
         let now = Instant::now();
         let held = self.hold_until.is_some_and(|t| now < t);
         let room = self.inflight.len() < self.settings.inflight_window.max(1);
-        if self.up && !held && room && !self.outbox.is_empty() {
+        if self.up && !held && room && self.may_send_next() {
             // Sendable work: QoS0 tokens complete at once, so `reap` can empty the whole
             // window in one pass; go straight back to `fill`.
             return;
@@ -430,6 +413,8 @@ impl Worker {
             recv(stop) -> d => self.on_stop(d.unwrap_or_else(|_| Instant::now() + Duration::from_secs(1))),
             default(timeout) => {
                 if !self.up && self.metrics.connected.load(Relaxed) && self.connected() {
+                    // (`loss_seen` stays: a Down may still follow; judge_loss drops it
+                    // when stale.)
                     self.up = true;
                 }
             }
@@ -446,17 +431,28 @@ impl Worker {
         Metrics::add(&self.metrics.dropped_shutdown, unsent);
         let mut offline_sent = false;
         if let Some(client) = self.client.clone().filter(|c| self.up && c.is_connected()) {
-            let s = &self.settings;
-            let payload = availability_payload(&s.node_id, "offline", &now_iso8601());
-            let m = mqtt::Message::new_retained(s.lwt_topic.as_str(), payload, 1);
             let left = self
                 .deadline
                 .map(|d| d.saturating_duration_since(Instant::now()))
                 .unwrap_or_default()
                 .max(Duration::from_millis(300));
-            offline_sent = client.publish(m).wait_for(left).is_ok();
-            if offline_sent {
-                Metrics::add(&self.metrics.published, 1);
+            // Every availability topic's offline, sent together; acknowledged = all were.
+            let tokens: Vec<mqtt::DeliveryToken> = self
+                .settings
+                .availability_messages("offline")
+                .into_iter()
+                .map(|m| client.publish(mqtt::Message::new_retained(m.topic, m.payload, 1)))
+                .collect();
+            let end = Instant::now() + left;
+            offline_sent = !tokens.is_empty();
+            for t in tokens {
+                let ok = t
+                    .wait_for(end.saturating_duration_since(Instant::now()))
+                    .is_ok();
+                offline_sent &= ok;
+                if ok {
+                    Metrics::add(&self.metrics.published, 1);
+                }
             }
         }
         if unsent > 0 {

@@ -169,6 +169,16 @@ impl Scheduler {
         self.phase
     }
 
+    /// The time between full scans in the current phase: STEADY_STATE_INTERVAL in steady
+    /// state, else DISCOVERY_INTERVAL.
+    #[must_use]
+    pub fn scan_interval(&self) -> Duration {
+        match self.phase {
+            Phase::Steady => self.settings.steady_interval,
+            _ => self.settings.discovery_interval,
+        }
+    }
+
     /// Full scans finished so far.
     #[must_use]
     pub fn scans_done(&self) -> u64 {

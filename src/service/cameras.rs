@@ -4,13 +4,13 @@
 //! worker pool), applies the findings that come back over one channel, and publishes what
 //! changed (retained discovery, status events, removals, the Frigate config). Nothing here
 //! blocks on the network.
+use super::announce::Announcer;
 use crate::config::Config;
-use crate::contract::{self, Publishing};
 use crate::discovery::engine::{self, plan::url_port, Report};
 use crate::discovery::rtsp::session::{self, Timeouts};
 use crate::discovery::{arping, net, scan};
-use crate::frigate::{self, FrigateOptions};
-use crate::publish::{topics::Topics, Message, Publisher};
+use crate::health::Progress;
+use crate::publish::Publisher;
 use crate::registry::persist::{self, SaveClock};
 use crate::registry::{self, CameraRecord, Change, Finding, Now, Registry, StreamInfo};
 use crate::scheduler::{self, Action, Scheduler};
@@ -39,20 +39,15 @@ const HELLO_RESCAN_MIN_GAP: Duration = Duration::from_secs(60);
 /// The registry, the scheduler and what they need to act.
 pub struct Cameras {
     cfg: Arc<Config>,
-    topics: Topics,
-    publisher: Publisher,
+    announcer: Announcer,
     registry: Registry,
     scheduler: Scheduler,
     threads: engine::Threads,
     tx: Sender<Event>,
-    scanning: bool,
-    /// When the running (or last) pass started: its findings are dated from it.
-    pass_started: Now,
+    /// When the running pass started: its findings are dated from it.
+    scanning: Option<Now>,
+    last_pass_end: Option<Instant>,
     networks: Vec<scan::Cidr>,
-    frigate: FrigateOptions,
-    last_frigate: Option<String>,
-    /// Cameras left out of the Frigate file, each warned about once (camera, reason).
-    frigate_warned: Vec<(String, String)>,
     /// STATE_PATH bookkeeping: changed since the last save, and when to save.
     dirty: bool,
     save_clock: SaveClock,
@@ -88,18 +83,14 @@ impl Cameras {
         let threads = engine::Threads::new(workers)?;
         let (tx, rx) = crossbeam_channel::unbounded();
         let cams = Cameras {
-            topics: Topics::new(&cfg.mqtt.topic_prefix),
-            publisher,
+            announcer: Announcer::new(cfg.clone(), publisher),
             registry: Registry::new(registry::Settings::from_config(&cfg)),
             scheduler: Scheduler::new(scheduler::Settings::from_config(&cfg), Instant::now()),
             threads,
             tx,
-            scanning: false,
-            pass_started: now(),
+            scanning: None,
+            last_pass_end: None,
             networks: current_networks(&cfg),
-            frigate: FrigateOptions::from_config(&cfg),
-            last_frigate: None,
-            frigate_warned: Vec::new(),
             dirty: false,
             save_clock: SaveClock::new(),
             last_hello_rescan: None,
@@ -167,7 +158,25 @@ impl Cameras {
             self.act(a);
         }
         self.save_state(false);
-        next.min(Instant::now() + persist::SAVE_PERIOD)
+        let resend = self
+            .announcer
+            .resend_due(&self.registry, Instant::now())
+            .unwrap_or(next);
+        next.min(resend).min(Instant::now() + persist::SAVE_PERIOD)
+    }
+
+    /// What the health verdict and the health report need to know.
+    #[must_use]
+    pub fn progress(&self) -> Progress {
+        Progress {
+            passes: self.scheduler.scans_done(),
+            running_since: self.scanning.map(|n| n.mono),
+            last_end: self.last_pass_end,
+            interval: self.scheduler.scan_interval(),
+            steady: self.scheduler.phase() == scheduler::Phase::Steady,
+            cameras: self.registry.len(),
+            online: self.registry.cameras().filter(|c| c.online).count(),
+        }
     }
 
     /// Listens for WS-Discovery Hellos between scans on a thread of its own (named
@@ -299,7 +308,7 @@ impl Cameras {
 
     /// Starts a discovery pass on its own thread unless one runs.
     fn start_pass(&mut self, skip_known: bool) {
-        if self.scanning {
+        if self.scanning.is_some() {
             return;
         }
         let mut settings = match engine::Settings::from_config(&self.cfg) {
@@ -315,8 +324,7 @@ impl Cameras {
             let known = self.registry.known_ips();
             settings.hosts.retain(|h| !known.contains(h));
         }
-        self.scanning = true;
-        self.pass_started = now();
+        self.scanning = Some(now());
         let (early, tx) = (self.tx.clone(), self.tx.clone());
         self.threads.spawn_pass(
             Arc::new(settings),
@@ -329,13 +337,14 @@ impl Cameras {
         );
     }
 
-    /// When the running pass saw camera `c`: when its main stream played, else when the
-    /// pass started.
-    fn observed(&self, c: &engine::Camera) -> Now {
+    /// When the pass that started at `started` saw camera `c`: when its main stream played,
+    /// else when the pass started (now, when no pass start is known).
+    fn observed(started: Option<Now>, c: &engine::Camera) -> Now {
         let after = Duration::from_millis(c.found_ms.unwrap_or(0));
+        let start = started.unwrap_or_else(now);
         Now {
-            mono: self.pass_started.mono + after,
-            wall: self.pass_started.wall + after,
+            mono: start.mono + after,
+            wall: start.wall + after,
         }
     }
 
@@ -343,12 +352,13 @@ impl Cameras {
     pub fn on_event(&mut self, ev: Event) {
         match ev {
             Event::Pass(report) => {
-                self.scanning = false;
+                let started = self.scanning.take();
+                self.last_pass_end = Some(Instant::now());
                 let mut changes = Vec::new();
                 for c in &report.cameras {
                     // Dated when the pass saw it: a camera that moved meanwhile keeps its
                     // new address (the registry ignores the older sighting).
-                    let seen = self.observed(c);
+                    let seen = Self::observed(started, c);
                     let rec = CameraRecord::from_discovery(c, seen.wall, self.cfg.http_port);
                     changes.extend(
                         self.registry
@@ -382,7 +392,7 @@ impl Cameras {
                 self.publish(&changes);
             }
             Event::Early(c) => {
-                let seen = self.observed(&c);
+                let seen = Self::observed(self.scanning, &c);
                 let rec = CameraRecord::from_discovery(&c, seen.wall, self.cfg.http_port);
                 let changes = self
                     .registry
@@ -394,7 +404,7 @@ impl Cameras {
                 let verdict = hello_verdict(
                     self.cfg.discovery.exclude.iter().any(|c| c.contains(ip)),
                     self.registry.known_ips().contains(&ip),
-                    self.scanning,
+                    self.scanning.is_some(),
                     self.last_hello_rescan,
                     now,
                 );
@@ -424,95 +434,19 @@ impl Cameras {
             return;
         }
         self.dirty = true;
-        let p = Publishing::from_config(&self.cfg);
-        let wall = SystemTime::now();
-        for ch in changes {
-            let msg = match ch {
-                Change::New(id) | Change::Updated(id) => self
-                    .registry
-                    .get(id)
-                    .map(|r| contract::discovery_message(&self.topics, r, &p, wall)),
-                Change::Status(id, s) => self
-                    .registry
-                    .get(id)
-                    .map(|r| contract::status_message(&self.topics, r, *s, &p, wall)),
-                Change::Removed(id) => Some(contract::removal_message(&self.topics, id)),
-            };
-            if let Some(m) = msg {
-                self.send(m);
-            }
-        }
+        self.announcer.changes(&self.registry, changes);
         *self.snapshot.lock() = self.registry.cameras().cloned().collect();
         // Between passes (a removal, a new address): the Frigate file follows at once. During
         // a pass the cameras it finds wait for its end, so the file changes once per pass.
-        if !self.scanning {
+        if self.scanning.is_none() {
             self.update_frigate();
         }
     }
 
-    fn send(&self, m: Message) {
-        if let Err(e) = self.publisher.publish(m) {
-            log::warn!("not queued: {e}");
-        }
-    }
-
-    /// After a full pass and after changes between passes: the Frigate file and its MQTT
-    /// form, only when their text changed (a camera going offline and back changes
-    /// nothing Frigate reads); the reload trigger only when the file changed (or cannot be
-    /// written, MQTT then being Frigate's only way to learn of the change). One WARN per
-    /// camera left out.
+    /// After a full pass and after changes between passes (see [`Announcer::frigate`]).
     fn update_frigate(&mut self) {
-        if !self.cfg.frigate_update_enabled {
-            return;
-        }
         let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
-        let (yaml, left_out) = frigate::render_file(&cams, &self.cfg.credentials, &self.frigate);
-        let now: Vec<(String, String)> =
-            left_out.into_iter().map(|l| (l.camera, l.reason)).collect();
-        for (camera, reason) in &now {
-            if !self
-                .frigate_warned
-                .iter()
-                .any(|(c, r)| c == camera && r == reason)
-            {
-                log::warn!("frigate: camera {camera} left out of the config: {reason}");
-            }
-        }
-        self.frigate_warned = now;
-        if self.last_frigate.as_deref() == Some(yaml.as_str()) {
-            return;
-        }
-        let reload = match frigate::write_if_changed(&self.cfg.frigate_config_path, &yaml) {
-            Ok(changed) => {
-                log::info!(
-                    "frigate: {} {}",
-                    self.cfg.frigate_config_path.display(),
-                    if changed { "written" } else { "unchanged" }
-                );
-                changed
-            }
-            Err(e) => {
-                log::warn!("frigate: {e}");
-                true
-            }
-        };
-        let json = frigate::render_json(
-            &cams,
-            &self.cfg.credentials,
-            &self.frigate,
-            self.cfg.publish_credentials,
-        );
-        self.send(contract::frigate_config_message(
-            &self.topics,
-            json.to_string().into_bytes(),
-        ));
-        if reload {
-            self.send(contract::frigate_reload_message(
-                &self.topics,
-                &self.cfg.frigate_reload_topic,
-            ));
-        }
-        self.last_frigate = Some(yaml);
+        self.announcer.frigate(&cams);
     }
 
     /// Targeted rediscovery of an offline camera: ARP over its last network, matched by MAC.

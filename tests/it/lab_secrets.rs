@@ -162,6 +162,7 @@ fn the_service_runs_as_nobody_with_only_cap_net_raw() {
         .env("BALENA_DEVICE_UUID", &prefix)
         .env("CAMERA_CREDENTIALS", lab.credentials_env())
         .env("STATE_PATH", &state)
+        .env("HEALTH_HTTP_PORT", "0")
         .env("FRIGATE_CONFIG_PATH", &frigate)
         .env("LOG_LEVEL", "INFO")
         .stdout(std::process::Stdio::null())

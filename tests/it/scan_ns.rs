@@ -3,7 +3,7 @@
 //! lists them). The scans run in re-executed children that check their namespace first.
 #[allow(dead_code)] // shared with benches/scan.rs, which uses all of it
 #[path = "scan_netns.rs"]
-mod netns;
+pub(crate) mod netns;
 
 use crate::support::lab::in_detector_ns;
 use camera_detector::discovery::net::local_ipv4;

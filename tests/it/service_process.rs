@@ -1,7 +1,7 @@
 //! The binary as users run it: last will on SIGKILL, offline message and exit 0 on
 //! SIGTERM, health with publisher metrics on connect, exit 2 on bad configuration.
 use crate::support::broker::Broker;
-use crate::support::common::eventually;
+use crate::support::common::{eventually, signal};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,18 +15,12 @@ fn detector(broker_port: u16, node: &str) -> Child {
         .env("MQTT_PORT", broker_port.to_string())
         .env("BALENA_DEVICE_UUID", node)
         .env("LOG_LEVEL", "DEBUG")
+        // Tests run side by side in this namespace: no fixed health port.
+        .env("HEALTH_HTTP_PORT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn camera-detector")
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .map(|s| s.success());
-    assert_eq!(ok.ok(), Some(true), "kill {sig}");
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {

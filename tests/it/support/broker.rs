@@ -59,6 +59,15 @@ impl Broker {
         Broker::create("allow_anonymous true\n", None, Some(ns.to_owned()))
     }
 
+    /// As [`Broker::start_in`], with extra config lines (e.g. `message_size_limit`).
+    pub fn start_in_with(ns: &str, extra: &str) -> Broker {
+        Broker::create(
+            &format!("allow_anonymous true\n{extra}"),
+            None,
+            Some(ns.to_owned()),
+        )
+    }
+
     fn create(extra: &str, port: Option<u16>, ns: Option<String>) -> Broker {
         let mut b = Broker {
             port: port.unwrap_or_else(free_port),

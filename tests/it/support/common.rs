@@ -1,5 +1,5 @@
 //! Shared helpers: publisher settings for a loopback broker, bounded waits, CPU ticks.
-use camera_detector::publish::{MetricsSnapshot, Mqtt, Settings};
+use camera_detector::publish::{Availability, MetricsSnapshot, Mqtt, Settings};
 use std::time::{Duration, Instant};
 
 /// Test logs on stderr (shown for failures): `RUST_LOG=camera_detector=debug`.
@@ -24,7 +24,10 @@ pub fn settings(port: u16, node: &str) -> Settings {
         backoff_max: Duration::from_secs(2),
         connect_timeout: Duration::from_secs(3),
         node_id: node.into(),
-        lwt_topic: format!("system/camera_detector_health/{node}/lwt"),
+        availability: vec![Availability::json(format!(
+            "system/camera_detector_health/{node}/lwt"
+        ))],
+        max_payload: 1 << 20,
         on_connect: None,
     }
 }
@@ -70,4 +73,13 @@ fn clk_tck() -> f64 {
     out.ok()
         .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
         .unwrap_or(100.0)
+}
+
+/// Sends `sig` (`-TERM`, `-STOP`, ...) to `child` with kill(1); panics if kill fails.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .map(|s| s.success());
+    assert_eq!(ok.ok(), Some(true), "kill {sig}");
 }

@@ -79,7 +79,7 @@ impl Lab {
 
     /// [`Lab::detector`] with a clean environment, pointed at the lab's broker: PATH,
     /// MQTT_BROKER/MQTT_PORT, MQTT_TOPIC_PREFIX = `prefix`, BALENA_DEVICE_UUID = `node`,
-    /// STATE_PATH off, stdout discarded. The caller adds the rest (a later `env` wins).
+    /// STATE_PATH off, HEALTH_HTTP_PORT off, stdout discarded. The caller adds the rest (a later `env` wins).
     pub fn detector_service(&self, prefix: &str, node: &str) -> Command {
         let (host, port) = self.broker();
         let mut c = self.detector();
@@ -90,6 +90,8 @@ impl Lab {
             .env("MQTT_TOPIC_PREFIX", prefix)
             .env("BALENA_DEVICE_UUID", node)
             .env("STATE_PATH", "")
+            // Several services share the detector namespace: no health port each.
+            .env("HEALTH_HTTP_PORT", "0")
             .stdout(std::process::Stdio::null());
         c
     }
