@@ -27,6 +27,7 @@
 
 pub mod alloc;
 pub mod camdb;
+pub mod cidr;
 pub mod config;
 pub mod contract;
 pub mod discovery;
@@ -34,8 +35,11 @@ pub mod frigate;
 pub mod fsutil;
 pub mod health;
 pub mod logging;
+pub mod mac;
+pub mod model;
 pub mod publish;
 pub mod registry;
 pub mod scheduler;
+pub mod secret;
 pub mod service;
 pub mod time;

@@ -2,7 +2,7 @@
 //!
 //! RUST_LOG, when set, wins (it allows per-module filters); otherwise LOG_LEVEL sets the
 //! level of this crate and of paho's wrapper. Nothing here formats credentials: callers
-//! pass redacted values (see `config::Secret`).
+//! pass redacted values (see `crate::secret::Secret`).
 use log::LevelFilter;
 
 /// Starts the global logger once. `level` comes from the validated config.

@@ -2,8 +2,9 @@
 //! scanned whatever the interfaces said): which networks and ports to scan, how fast, with
 //! how many workers, and the optional files (extra RTSP paths, credentials mounted as files).
 //! Parsed by [`Config::from_lookup`](super::Config::from_lookup) like every other variable.
-use super::{ConfigError, Credential, Env, Secret};
-use crate::discovery::scan::{parse_cidr_list, Cidr};
+use super::{ConfigError, Env};
+use crate::cidr::{parse_cidr_list, Cidr};
+use crate::secret::{Credential, Secret};
 use std::path::PathBuf;
 use std::time::Duration;
 

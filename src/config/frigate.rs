@@ -3,10 +3,30 @@
 //! detector runs and which model (fire and smoke need a custom one), go2rtc restreaming,
 //! and the smallest sub stream detection runs on. Parsed by
 //! [`Config::from_lookup`](super::Config::from_lookup) like every other variable; the
-//! generator itself is [`crate::frigate`].
+//! settings types are defined here, the generator that reads them is [`crate::frigate`].
 use super::{ConfigError, Env};
-use crate::frigate::detect::DEFAULT_MIN_SIDE;
-use crate::frigate::{Detector, ModelSettings};
+
+/// FRIGATE_DETECT_MIN_SIDE when unset.
+pub const DEFAULT_MIN_SIDE: u32 = 360;
+
+/// The object detector Frigate runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detector {
+    /// `{type: cpu, num_threads: 3}`.
+    Cpu,
+    /// A Coral: `{type: edgetpu, device: usb}` (or `pci`, `usb:1`, …).
+    EdgeTpu { device: String },
+}
+
+/// A custom detection model (fire and smoke are not labels of Frigate's default COCO model).
+/// Only the fields that are set are written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelSettings {
+    pub path: Option<String>,
+    pub labelmap_path: Option<String>,
+    /// Model input width and height in pixels (Frigate's default is 320x320).
+    pub size: Option<(u32, u32)>,
+}
 
 /// How the generated Frigate config is built.
 #[derive(Debug, Clone, PartialEq, Eq)]

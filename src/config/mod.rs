@@ -1,7 +1,6 @@
 //! Configuration: every environment variable the service reads, parsed and validated once
 //! at start into a [`Config`] (the original Python service's names, defaults and clamps, plus
 //! the MQTT additions). Secrets are wrapped in [`Secret`] so that no `Debug`/`Display` shows them.
-use std::fmt;
 use std::num::IntErrorKind;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,56 +12,11 @@ mod frigate;
 mod health;
 mod mqtt;
 pub mod secrets;
+pub use crate::secret::{Credential, Secret};
 pub use discovery::{auto_workers, DiscoverySettings};
-pub use frigate::FrigateSettings;
+pub use frigate::{Detector, FrigateSettings, ModelSettings, DEFAULT_MIN_SIDE};
 pub use health::HealthSettings;
 pub use mqtt::{Contract, MqttSettings, DEFAULT_MAX_PAYLOAD};
-
-/// A password. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way to the text.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-
-    /// The secret text, for the one place that must send it (a connect packet, an RTSP URL).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// One camera user name and password pair to try, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credential {
-    pub username: String,
-    pub password: Secret,
-}
-
-impl Credential {
-    /// `username` with `password`.
-    #[must_use]
-    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credential {
-            username: username.into(),
-            password: Secret::new(password),
-        }
-    }
-}
 
 /// The whole validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,8 +22,8 @@
 //! `primary_rtsp_url` carry `user:password@` (percent-encoded) when the credential has both
 //! a user name and a password, as the original built them.
 use super::url::{strip_userinfo, with_userinfo};
-use crate::config::Credential;
 use crate::registry::{CameraRecord, Capabilities, StreamInfo};
+use crate::secret::Credential;
 use crate::time::iso8601;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;

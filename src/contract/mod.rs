@@ -19,9 +19,10 @@ pub use camera::{mac_text, primary_rtsp_url, PRIMARY_KEYS};
 pub use health::{health_payload, health_status};
 pub use profile::{cap_frigate, CappedFrigate, Contracts};
 
-use crate::config::{Config, Credential};
+use crate::config::Config;
 use crate::publish::{topics::Topics, Message, MetricsSnapshot};
 use crate::registry::CameraRecord;
+use crate::secret::Credential;
 use crate::time::iso8601;
 use camera::CameraObject;
 use serde::Serialize;

@@ -1,8 +1,8 @@
 //! Fixtures of the contract: whole CAMERA objects and payloads compared as JSON, with and
 //! without PUBLISH_CREDENTIALS; key order, the primary URL rule, topics and flags.
 use super::*;
-use crate::config::Secret;
 use crate::registry::{Capabilities, ProfileInfo, StreamInfo};
+use crate::secret::Secret;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -8,9 +8,11 @@
 //! - [`mdns`]: `_rtsp._tcp` browse
 //! - [`rtsp`]: RTSP responses, Basic/Digest auth, SDP, H.264/H.265 SPS, the session shell that
 //!   plays a URL until RTP, the path dictionary and the per-host prober
-//! - [`arp`]: the kernel's ARP table and MAC helpers (brands by OUI: [`crate::camdb`])
+//! - [`arp`]: the kernel's ARP table (MACs as values: [`crate::mac`]; brands by OUI:
+//!   [`crate::camdb`])
 //! - [`arping`]: active ARP requests (CAP_NET_RAW) with a fallback to the table
 //! - [`http_hint`]: the brand named by a camera's web page (one `GET /` on port 80)
+//! - [`xml`]: the bounded XML reader under the ONVIF and WS-Discovery codecs
 pub mod arp;
 pub mod arping;
 pub mod engine;
@@ -22,3 +24,4 @@ pub mod pool;
 pub mod rtsp;
 pub mod scan;
 pub mod wsd;
+pub mod xml;

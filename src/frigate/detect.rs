@@ -11,8 +11,7 @@
 //!   measures it at start). Never another stream's size, never an ONVIF profile's.
 use crate::registry::record::{CameraRecord, StreamInfo};
 
-/// FRIGATE_DETECT_MIN_SIDE when unset.
-pub const DEFAULT_MIN_SIDE: u32 = 360;
+pub use crate::config::DEFAULT_MIN_SIDE;
 /// The wizard's cap on the smaller side of the detect size.
 pub const MAX_SMALLER_SIDE: u32 = 720;
 

@@ -21,8 +21,9 @@
 //! `{FRIGATE_RTSP_PASSWORD…}` / `{FRIGATE_MQTT_PASSWORD}` placeholders; the JSON payload
 //! (retained, readable by any MQTT client) carries the placeholders unless the caller
 //! allows credentials to be published.
-use crate::config::{Config, Credential, Secret};
+use crate::config::Config;
 use crate::registry::record::CameraRecord;
+use crate::secret::{Credential, Secret};
 use serde_json::Value;
 
 pub mod detect;
@@ -32,6 +33,7 @@ pub mod plan;
 pub mod url;
 pub mod yaml;
 
+pub use crate::config::{Detector, ModelSettings};
 pub use crate::fsutil::write_if_changed;
 pub use names::camera_name;
 pub use plan::{plan, LeftOut, Plan, Planned};
@@ -42,25 +44,6 @@ use yaml::{block, flow, words, Node};
 pub const CONFIG_VERSION: &str = "0.17-0";
 /// Detection frames per second (Frigate's recommendation and the original's value).
 pub const DETECT_FPS: i64 = 5;
-
-/// The object detector Frigate runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Detector {
-    /// `{type: cpu, num_threads: 3}`.
-    Cpu,
-    /// A Coral: `{type: edgetpu, device: usb}` (or `pci`, `usb:1`, …).
-    EdgeTpu { device: String },
-}
-
-/// A custom detection model (fire and smoke are not labels of Frigate's default COCO model).
-/// Only the fields that are set are written.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ModelSettings {
-    pub path: Option<String>,
-    pub labelmap_path: Option<String>,
-    /// Model input width and height in pixels (Frigate's default is 320x320).
-    pub size: Option<(u32, u32)>,
-}
 
 /// What the generated config says besides the cameras.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //!   (never a camera name: plain names have no `_`, hashed ones end in 16 hex digits);
 //! - `ui.order`: the MAC as a 48-bit number for a MAC id, else 2^48 + 48 bits of the hash
 //!   (exact in the JavaScript of Frigate's UI, which sorts by it).
-use crate::discovery::engine::camera::fnv1a;
+use crate::model::fnv1a;
 
 /// The suffix of a camera's sub-stream go2rtc stream.
 pub const SUB_STREAM_SUFFIX: &str = "_sub";

@@ -9,8 +9,8 @@ use super::detect;
 use super::names::{camera_name, sub_stream_name};
 use super::url::{self, Login, Passwords, Unexpressible};
 use super::FrigateOptions;
-use crate::config::Credential;
 use crate::registry::record::{CameraRecord, StreamInfo};
+use crate::secret::Credential;
 
 /// go2rtc's RTSP restream as Frigate's ffmpeg reads it (localhost needs no credentials).
 pub const RESTREAM_BASE: &str = "rtsp://127.0.0.1:8554/";

@@ -20,7 +20,8 @@ mod worker;
 
 pub use backoff::Backoff;
 
-use crate::config::{Config, Secret};
+use crate::config::Config;
+use crate::secret::Secret;
 use crate::time::now_iso8601;
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;

@@ -6,7 +6,7 @@
 //! Pure: no threads, sockets or clocks; every call that depends on time takes a [`Now`].
 use super::record::CameraRecord;
 use crate::config::Config;
-use crate::discovery::arp;
+use crate::mac;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant, SystemTime};
@@ -275,7 +275,7 @@ impl Registry {
                 _ => None,
             })
             .filter_map(|e| {
-                let mac = e.record.mac.as_deref().and_then(arp::parse_mac)?;
+                let mac = e.record.mac.as_deref().and_then(mac::parse_mac)?;
                 Some(Rediscovery {
                     id: e.record.id.clone(),
                     mac,

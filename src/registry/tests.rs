@@ -40,8 +40,8 @@ pub(crate) fn settings() -> Settings {
 /// at `/live` opened by credential 0, no ONVIF.
 pub(crate) fn found(mac: Option<[u8; 6]>, at_ip: Ipv4Addr) -> CameraRecord {
     let mut c = Camera::new(at_ip);
-    c.mac = mac.as_ref().map(crate::discovery::arp::mac_to_string);
-    c.id = crate::discovery::engine::camera::camera_id(mac.as_ref(), None, None, at_ip);
+    c.mac = mac.as_ref().map(crate::mac::mac_to_string);
+    c.id = crate::model::camera_id(mac.as_ref(), None, None, at_ip);
     c.main = Some(Playable {
         url: format!("rtsp://{at_ip}:554/live"),
         codec: "h264".into(),

@@ -7,7 +7,7 @@ use super::tests::{
 };
 use super::tests_persist::{bare, full};
 use super::*;
-use crate::config::{Credential, Secret};
+use crate::secret::{Credential, Secret};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 

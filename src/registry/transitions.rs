@@ -28,7 +28,7 @@
 use super::record::{default_name, CameraRecord};
 use super::state::{Change, Entry, Finding, LastValidation, Now, Registry, Status};
 use super::StreamInfo;
-use crate::discovery::arp;
+use crate::mac;
 use std::net::Ipv4Addr;
 
 impl Registry {
@@ -140,7 +140,7 @@ impl Registry {
     }
 
     fn mac_seen(&mut self, mac: [u8; 6], ip: Ipv4Addr, now: Now, out: &mut Out) {
-        let id = arp::camera_id(&mac);
+        let id = mac::camera_id(&mac);
         let holder = self.by_ip.get(&ip).filter(|h| **h != id).cloned();
         let fallback_holder = holder.filter(|h| self.is_fallback(h));
         if self.entries.contains_key(&id) {
@@ -152,7 +152,7 @@ impl Registry {
             // Only a camera seen alive there is taken to be this MAC: an offline one may
             // have been replaced at that address by another device.
             if self.entries.get(&f).is_some_and(|e| e.record.online) {
-                self.rekey(&f, &id, Some(arp::mac_to_string(&mac)), out);
+                self.rekey(&f, &id, Some(mac::mac_to_string(&mac)), out);
             }
         }
     }

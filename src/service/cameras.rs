@@ -326,7 +326,8 @@ impl Cameras {
         }
         self.scanning = Some(now());
         let (early, tx) = (self.tx.clone(), self.tx.clone());
-        self.threads.spawn_pass(
+        engine::spawn_pass(
+            &self.threads,
             Arc::new(settings),
             move |c| {
                 let _ = early.send(Event::Early(Box::new(c)));

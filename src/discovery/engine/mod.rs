@@ -5,17 +5,20 @@
 //! - [`jobs`]: the source threads and pool jobs around the protocol shells, and how their
 //!   findings land in the per-host records;
 //! - [`sweep`]: the port scan of a pass, ARP first on attached networks;
-//! - [`run`]: the coordinating thread ([`discover_once`]);
+//! - [`settings`]: what a pass needs, resolved once from the configuration;
+//! - [`run`]: the coordinating thread ([`discover_once`]), the sources it starts, and
+//!   [`spawn_pass`] (a pass in the background);
 //! - [`threads`]: the threads passes run on, kept across passes;
 //! - [`camera`]: the report.
 pub mod camera;
 pub mod jobs;
 pub mod plan;
 pub mod run;
+pub mod settings;
 pub mod sweep;
 pub mod threads;
 
 pub use camera::{table, Camera, Report, Stats};
-pub use jobs::Settings;
-pub use run::{discover_once, discover_once_with};
+pub use run::{discover_once, discover_once_with, spawn_pass};
+pub use settings::Settings;
 pub use threads::Threads;

@@ -3,10 +3,12 @@
 //! [`Plan`], hands the jobs it returns to the worker [`Pool`], and assembles the
 //! [`Report`]. It alone owns the per-host records; everything else talks to it over one
 //! channel. Blocking work never runs on this thread.
-use super::camera::{Hosts, Report};
-use super::jobs::{self, Finding, Settings};
+use super::camera::{Camera, Hosts, Report};
+use super::jobs::{self, Finding};
 use super::plan::Plan;
+use super::settings::Settings;
 use super::threads::Threads;
+use crate::discovery::{net, wsd};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +26,7 @@ pub fn discover_once(settings: &Arc<Settings>, threads: &Threads) -> Report {
 pub fn discover_once_with(
     settings: &Arc<Settings>,
     threads: &Threads,
-    on_camera: &dyn Fn(super::Camera),
+    on_camera: &dyn Fn(Camera),
 ) -> Report {
     let start = Instant::now();
     let hard_stop = start + settings.deadline;
@@ -34,7 +36,7 @@ pub fn discover_once_with(
     let mut report = Report::default();
     report.notes.extend(settings.notes.iter().cloned());
 
-    jobs::start_sources(settings, threads, &tx, &mut report);
+    start_sources(settings, threads, &tx, &mut report);
 
     let mut timed_out = false;
     let mut reported = std::collections::BTreeSet::new();
@@ -116,9 +118,44 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The pass deadline for a WS-Discovery window and RTSP timeout: generous, only a guard
-/// against a peer that holds a worker far beyond its per-phase timeouts.
-#[must_use]
-pub fn default_deadline(window: Duration, rtsp_timeout: Duration) -> Duration {
-    window + rtsp_timeout * 12 + Duration::from_secs(30)
+/// Runs one pass in the background (its coordinator on a lane of `threads`): each camera
+/// goes to `on_camera` as soon as it is complete, and the report to `done` at the end.
+pub fn spawn_pass(
+    threads: &Threads,
+    settings: Arc<Settings>,
+    on_camera: impl Fn(Camera) + Send + 'static,
+    done: impl FnOnce(Report) + Send + 'static,
+) {
+    let me = threads.clone();
+    threads.lane(move || done(discover_once_with(&settings, &me, &on_camera)));
+}
+
+/// Starts the three sources (scan, WS-Discovery, mDNS) on the pass lanes of `threads`.
+fn start_sources(
+    settings: &Arc<Settings>,
+    threads: &Threads,
+    tx: &Sender<Finding>,
+    report: &mut Report,
+) {
+    report.stats.hosts_planned = settings.hosts.len();
+    let (s, t) = (settings.clone(), tx.clone());
+    threads.lane(move || {
+        let outcome = super::sweep::run(&s.hosts, &s.ports, &s.ifaces, &s.scan);
+        let _ = t.send(Finding::Scan(outcome));
+    });
+    let (s, t) = (settings.clone(), tx.clone());
+    threads.lane(move || {
+        let mcast: Vec<net::Iface> = s.ifaces.iter().filter(|i| i.multicast).cloned().collect();
+        let result = wsd::discover_each(&mcast, &[], s.window, &|f| {
+            let _ = t.send(Finding::Wsd(f));
+        });
+        let _ = t.send(Finding::WsdDone(result.err().map(|e| e.to_string())));
+    });
+    let (s, t, th) = (settings.clone(), tx.clone(), threads.clone());
+    threads.lane(move || {
+        let result = th.mdns().browse_each(&s.ifaces, s.window, |f| {
+            let _ = t.send(Finding::Mdns(f));
+        });
+        let _ = t.send(Finding::MdnsDone(result.err().map(|e| e.to_string())));
+    });
 }

@@ -7,8 +7,6 @@
 //! and per-thread cache, and they stay when it ends. Six threads started per pass made
 //! the service's RSS climb for the first dozen passes; with every thread kept, each pass
 //! reuses the memory of the one before.
-use super::camera::{Camera, Report};
-use super::jobs::Settings;
 use crate::discovery::mdns;
 use crate::discovery::pool::Pool;
 use std::sync::Arc;
@@ -58,18 +56,6 @@ impl Threads {
     /// The kept mDNS daemon.
     pub(super) fn mdns(&self) -> &mdns::Browser {
         &self.mdns
-    }
-
-    /// Runs one pass in the background (its coordinator on a lane): each camera goes to
-    /// `on_camera` as soon as it is complete, and the report to `done` at the end.
-    pub fn spawn_pass(
-        &self,
-        settings: Arc<Settings>,
-        on_camera: impl Fn(Camera) + Send + 'static,
-        done: impl FnOnce(Report) + Send + 'static,
-    ) {
-        let me = self.clone();
-        self.lane(move || done(super::discover_once_with(&settings, &me, &on_camera)));
     }
 
     /// Stops taking work without waiting for what runs (shutdown: a validation may take

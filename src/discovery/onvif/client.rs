@@ -14,16 +14,17 @@
 //! deadline; replies are size-capped and parsed without DTDs. Errors are one line naming
 //! ip, port and operation, and never contain a password.
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use super::auth::AuthState;
-use super::http::{Failure, Transport, Ureq};
+use super::http::{Transport, Ureq};
 use super::session::Session;
+pub use super::session::{ClientError, Options};
 use super::url::{http_target, pin, port_of};
-use super::{parse, soap, OnvifError};
-use crate::config::Credential;
+use super::{parse, soap};
+use crate::secret::Credential;
 
 /// Default cap on one reply body (real replies are a few KiB; a Media2 profile list of a
 /// 16-channel NVR stays well under this).
@@ -31,17 +32,6 @@ pub const DEFAULT_MAX_BODY: usize = 256 * 1024;
 
 const DEVICE_NS: &str = "http://www.onvif.org/ver10/device/wsdl";
 const MEDIA1_NS: &str = "http://www.onvif.org/ver10/media/wsdl";
-
-/// Limits of one interrogation.
-#[derive(Clone, Copy, Debug)]
-pub struct Options {
-    /// Per request (connect, send, answer, body).
-    pub timeout: Duration,
-    /// The whole interrogation (`ONVIF_TIMEOUT`); a request never waits beyond it.
-    pub deadline: Instant,
-    /// Largest reply body accepted, e.g. [`DEFAULT_MAX_BODY`].
-    pub max_body: usize,
-}
 
 /// Services the device lists in `GetCapabilities` (a non-empty XAddr), or Media2 for `media`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -92,91 +82,6 @@ pub struct Device {
     pub auth_failures: u32,
     /// An XAddr or URI named another host and was pinned onto the camera's address.
     pub rewritten: bool,
-}
-
-/// Why an interrogation (or one of its requests) failed: one line with ip, port and the
-/// ONVIF operation.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    #[error("onvif {ip}:{port} xaddr: not an http://host[:port]/path URL: {xaddr:?}")]
-    BadXaddr {
-        ip: Ipv4Addr,
-        port: u16,
-        xaddr: String,
-    },
-    /// Timeout, connection refused, reset, over-size reply.
-    #[error("onvif {ip}:{port} {phase}: {cause}")]
-    Http {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-        cause: Failure,
-    },
-    /// A non-2xx status without a SOAP fault (an HTML error page, 404 ...).
-    #[error("onvif {ip}:{port} {phase}: HTTP {status}")]
-    Status {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-        status: u16,
-    },
-    /// A SOAP fault other than an authorisation one, or a reply that does not parse (the
-    /// source names the operation).
-    #[error("onvif {ip}:{port} {source}")]
-    Reply {
-        ip: Ipv4Addr,
-        port: u16,
-        #[source]
-        source: OnvifError,
-    },
-    #[error("onvif {ip}:{port} {phase}: credentials refused (all {tried} tried)")]
-    CredentialsRefused {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-        tried: usize,
-    },
-    #[error("onvif {ip}:{port} {phase}: credentials needed, none configured")]
-    NoCredentials {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-    },
-    #[error("onvif {ip}:{port} {phase}: credential #{index} is not authorised for this operation")]
-    Forbidden {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-        index: usize,
-    },
-    #[error("onvif {ip}:{port} {phase}: HTTP authentication {detail}")]
-    Auth {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-        detail: &'static str,
-    },
-    #[error("onvif {ip}:{port} {phase}: deadline exceeded after {secs:.1} s")]
-    Deadline {
-        ip: Ipv4Addr,
-        port: u16,
-        phase: &'static str,
-        secs: f64,
-    },
-}
-
-impl ClientError {
-    /// The device answered, just not usefully for this operation (a fault such as
-    /// ActionNotSupported, an error status, a reply that does not parse, a forbidden
-    /// operation): an optional call is skipped. Transport, deadline and credential errors
-    /// end the interrogation.
-    pub fn is_skippable(&self) -> bool {
-        matches!(
-            self,
-            ClientError::Status { .. } | ClientError::Reply { .. } | ClientError::Forbidden { .. }
-        )
-    }
 }
 
 /// Interrogates the device whose service answers at `xaddr`, talking only to `ip` (the

@@ -12,8 +12,8 @@ use std::time::Duration;
 use md5::{Digest as _, Md5};
 
 use super::http::{Failure, Reply, Request, Transport};
-use super::xml::Doc;
 use super::*;
+use crate::discovery::xml::Doc;
 
 pub(super) fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -250,7 +250,7 @@ impl Transport for FakeCam {
         } else {
             op.to_string()
         };
-        let doc = Doc::parse("Request", req.body.as_bytes()).expect("request is well-formed");
+        let doc = Doc::parse(req.body.as_bytes()).expect("request is well-formed");
         let token = doc
             .root()
             .find("ProfileToken")

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use super::client::{interrogate_with, ClientError, Options};
 use super::client_fake::{fixture, param, FakeCam, Style};
 use super::*;
-use crate::config::{Credential, Secret};
 use crate::discovery::rtsp::auth::{authorization, parse_challenges, pick};
+use crate::secret::{Credential, Secret};
 fn creds(pairs: &[(&str, &str)]) -> Vec<Credential> {
     pairs
         .iter()

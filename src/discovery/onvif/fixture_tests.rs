@@ -455,7 +455,7 @@ fn lab_accepted_our_password_digest() {
 /// Nonce (decoded) and Created of a request, read with our own XML reader.
 fn token_of(request: &str) -> (Vec<u8>, String) {
     use base64::Engine;
-    let doc = xml::Doc::parse("Request", request.as_bytes()).unwrap();
+    let doc = crate::discovery::xml::Doc::parse(request.as_bytes()).unwrap();
     let t = doc.root().find("UsernameToken").unwrap();
     let nonce = base64::engine::general_purpose::STANDARD
         .decode(t.child_text("Nonce").unwrap())

@@ -7,8 +7,8 @@
 //! - [`parse`]: the replies (device information, capabilities, services, profiles, stream
 //!   and snapshot URIs, system date and time) and SOAP 1.1/1.2 faults, prefix-agnostic;
 //! - [`time`]: camera clock offset and the `wsu:Created` timestamp;
-//! - `xml`: the bounded element tree underneath (no DOCTYPE, depth and count limits); also
-//!   used by the WS-Discovery codec (`crate::discovery::wsd`), hence `pub(crate)`;
+//! - the bounded element tree underneath (no DOCTYPE, depth and count limits) is
+//!   [`crate::discovery::xml`], shared with the WS-Discovery codec;
 //! - [`url`]: XAddrs and media URIs pinned onto the camera's address.
 //!
 //! Around the codec, the client that interrogates one device over HTTP:
@@ -30,7 +30,6 @@ mod session;
 pub mod soap;
 pub mod time;
 pub mod url;
-pub(crate) mod xml;
 
 #[cfg(test)]
 mod client_fake;
@@ -110,6 +109,23 @@ impl std::fmt::Display for Fault {
             write!(f, ": {:?}", self.reason)?;
         }
         Ok(())
+    }
+}
+
+impl OnvifError {
+    /// The reader's refusal of the `operation`'s reply, in this error's words.
+    #[must_use]
+    pub fn from_xml(operation: &'static str, e: crate::discovery::xml::XmlError) -> Self {
+        use crate::discovery::xml::XmlError;
+        match e {
+            XmlError::Malformed(detail) => OnvifError::Xml { operation, detail },
+            XmlError::Doctype => OnvifError::Doctype { operation },
+            XmlError::Limit { what, limit } => OnvifError::Limit {
+                operation,
+                what,
+                limit,
+            },
+        }
     }
 }
 

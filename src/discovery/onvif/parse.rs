@@ -6,8 +6,8 @@
 //! then returns [`OnvifError::Fault`] if the body is a SOAP fault, then looks for its
 //! `...Response` element. Errors name the operation and what was missing.
 use super::time::unix_from_civil;
-use super::xml::{Doc, El};
 use super::{Fault, OnvifError};
+use crate::discovery::xml::{Doc, El};
 
 /// Namespace of the Media2 service in `GetServices` replies.
 pub const MEDIA2_NS: &str = "http://www.onvif.org/ver20/media/wsdl";
@@ -56,6 +56,11 @@ pub struct Profile {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub framerate: Option<f32>,
+}
+
+/// The bounded tree of `bytes`, its refusal naming the operation.
+fn read(op: &'static str, bytes: &[u8]) -> Result<Doc, OnvifError> {
+    Doc::parse(bytes).map_err(|e| OnvifError::from_xml(op, e))
 }
 
 /// Reads the document, turns a fault into an error, and returns the `Body`.
@@ -126,7 +131,7 @@ fn owned(text: Option<&str>) -> Option<String> {
 /// `LocalDateTime`, or a missing / out-of-range date or time field.
 pub fn parse_system_date_and_time(bytes: &[u8]) -> Result<i64, OnvifError> {
     const OP: &str = "GetSystemDateAndTime";
-    let doc = Doc::parse(OP, bytes)?;
+    let doc = read(OP, bytes)?;
     let sdt = response(OP, &doc, "GetSystemDateAndTimeResponse")?
         .find("SystemDateAndTime")
         .ok_or(OnvifError::Missing {
@@ -180,7 +185,7 @@ pub fn parse_system_date_and_time(bytes: &[u8]) -> Result<i64, OnvifError> {
 /// Malformed XML, a fault, or no `GetDeviceInformationResponse`.
 pub fn parse_device_information(bytes: &[u8]) -> Result<DeviceInfo, OnvifError> {
     const OP: &str = "GetDeviceInformation";
-    let doc = Doc::parse(OP, bytes)?;
+    let doc = read(OP, bytes)?;
     let r = response(OP, &doc, "GetDeviceInformationResponse")?;
     let text = |name| r.child_text(name).unwrap_or_default().to_string();
     Ok(DeviceInfo {
@@ -199,7 +204,7 @@ pub fn parse_device_information(bytes: &[u8]) -> Result<DeviceInfo, OnvifError> 
 /// Malformed XML, a fault, or no `GetCapabilitiesResponse/Capabilities`.
 pub fn parse_capabilities(bytes: &[u8]) -> Result<Capabilities, OnvifError> {
     const OP: &str = "GetCapabilities";
-    let doc = Doc::parse(OP, bytes)?;
+    let doc = read(OP, bytes)?;
     let caps = response(OP, &doc, "GetCapabilitiesResponse")?
         .child("Capabilities")
         .ok_or(OnvifError::Missing {
@@ -234,7 +239,7 @@ pub fn parse_capabilities(bytes: &[u8]) -> Result<Capabilities, OnvifError> {
 /// Malformed XML, a fault, or no `GetServicesResponse`.
 pub fn parse_services(bytes: &[u8]) -> Result<Vec<Service>, OnvifError> {
     const OP: &str = "GetServices";
-    let doc = Doc::parse(OP, bytes)?;
+    let doc = read(OP, bytes)?;
     let r = response(OP, &doc, "GetServicesResponse")?;
     Ok(r.children()
         .filter(|c| c.name() == "Service")
@@ -264,7 +269,7 @@ pub fn media2_xaddr(services: &[Service]) -> Option<&str> {
 /// attribute, or a resolution / framerate that is not a number.
 pub fn parse_profiles(bytes: &[u8]) -> Result<Vec<Profile>, OnvifError> {
     const OP: &str = "GetProfiles";
-    let doc = Doc::parse(OP, bytes)?;
+    let doc = read(OP, bytes)?;
     let r = response(OP, &doc, "GetProfilesResponse")?;
     let mut out = Vec::new();
     for p in r.children().filter(|c| c.name() == "Profiles") {
@@ -331,7 +336,7 @@ pub fn parse_snapshot_uri(bytes: &[u8]) -> Result<String, OnvifError> {
 }
 
 fn uri(op: &'static str, response_name: &'static str, bytes: &[u8]) -> Result<String, OnvifError> {
-    let doc = Doc::parse(op, bytes)?;
+    let doc = read(op, bytes)?;
     let r = response(op, &doc, response_name)?;
     r.path(&["MediaUri", "Uri"])
         .or_else(|| r.child("Uri"))
@@ -347,7 +352,7 @@ fn uri(op: &'static str, response_name: &'static str, bytes: &[u8]) -> Result<St
 /// The SOAP 1.2 or 1.1 fault in `bytes`, or `None` when `bytes` is not a SOAP envelope
 /// with a `Body/Fault` (including when it is not XML at all, e.g. an HTML 401 page).
 pub fn parse_fault(bytes: &[u8]) -> Option<Fault> {
-    let doc = Doc::parse("Fault", bytes).ok()?;
+    let doc = Doc::parse(bytes).ok()?;
     match body("Fault", &doc) {
         Err(OnvifError::Fault { fault, .. }) => Some(fault),
         _ => None,

@@ -1,18 +1,113 @@
 //! One SOAP call of an interrogation: the request (with the credential and layers
 //! [`AuthState`] decides), the device's refusals fed back to it until the call goes through
 //! or cannot, the camera's clock learnt on the way, and the reply turned into a value or a
-//! [`ClientError`]. Deadline and per-request timeout are enforced here.
+//! [`ClientError`]. Deadline and per-request timeout ([`Options`]) are enforced here.
 use std::net::Ipv4Addr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::auth::{AuthState, Plan, Refusal, Step};
-use super::client::{ClientError, Options};
 use super::http::{Failure, Reply, Request, Transport};
 use super::time::parse_http_date;
 use super::url::HttpTarget;
 use super::{parse, soap, OnvifError};
-use crate::config::Credential;
 use crate::discovery::rtsp::auth::{authorization, parse_challenges, pick};
+use crate::secret::Credential;
+
+/// Limits of one interrogation.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Per request (connect, send, answer, body).
+    pub timeout: Duration,
+    /// The whole interrogation (`ONVIF_TIMEOUT`); a request never waits beyond it.
+    pub deadline: Instant,
+    /// Largest reply body accepted, e.g. [`DEFAULT_MAX_BODY`].
+    pub max_body: usize,
+}
+
+/// Why an interrogation (or one of its requests) failed: one line with ip, port and the
+/// ONVIF operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    #[error("onvif {ip}:{port} xaddr: not an http://host[:port]/path URL: {xaddr:?}")]
+    BadXaddr {
+        ip: Ipv4Addr,
+        port: u16,
+        xaddr: String,
+    },
+    /// Timeout, connection refused, reset, over-size reply.
+    #[error("onvif {ip}:{port} {phase}: {cause}")]
+    Http {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+        cause: Failure,
+    },
+    /// A non-2xx status without a SOAP fault (an HTML error page, 404 ...).
+    #[error("onvif {ip}:{port} {phase}: HTTP {status}")]
+    Status {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+        status: u16,
+    },
+    /// A SOAP fault other than an authorisation one, or a reply that does not parse (the
+    /// source names the operation).
+    #[error("onvif {ip}:{port} {source}")]
+    Reply {
+        ip: Ipv4Addr,
+        port: u16,
+        #[source]
+        source: OnvifError,
+    },
+    #[error("onvif {ip}:{port} {phase}: credentials refused (all {tried} tried)")]
+    CredentialsRefused {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+        tried: usize,
+    },
+    #[error("onvif {ip}:{port} {phase}: credentials needed, none configured")]
+    NoCredentials {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+    },
+    #[error("onvif {ip}:{port} {phase}: credential #{index} is not authorised for this operation")]
+    Forbidden {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+        index: usize,
+    },
+    #[error("onvif {ip}:{port} {phase}: HTTP authentication {detail}")]
+    Auth {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+        detail: &'static str,
+    },
+    #[error("onvif {ip}:{port} {phase}: deadline exceeded after {secs:.1} s")]
+    Deadline {
+        ip: Ipv4Addr,
+        port: u16,
+        phase: &'static str,
+        secs: f64,
+    },
+}
+
+impl ClientError {
+    /// The device answered, just not usefully for this operation (a fault such as
+    /// ActionNotSupported, an error status, a reply that does not parse, a forbidden
+    /// operation): an optional call is skipped. Transport, deadline and credential errors
+    /// end the interrogation.
+    pub fn is_skippable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Status { .. } | ClientError::Reply { .. } | ClientError::Forbidden { .. }
+        )
+    }
+}
 
 /// Why the device refused a request, if it did.
 fn refusal(reply: &Reply) -> Option<Refusal> {

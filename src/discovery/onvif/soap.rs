@@ -213,8 +213,7 @@ mod tests {
             get_stream_uri2(evil),
             get_snapshot_uri2(evil),
         ] {
-            let doc =
-                super::super::xml::Doc::parse("Test", envelope(&body, None).as_bytes()).unwrap();
+            let doc = crate::discovery::xml::Doc::parse(envelope(&body, None).as_bytes()).unwrap();
             assert!(doc.root().path(&["Body"]).is_some());
         }
     }

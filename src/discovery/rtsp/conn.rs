@@ -4,13 +4,13 @@
 //! last challenge the server sent (kept across requests and across credentials, so a
 //! credential can be tried without a fresh 401 round trip) and the credential in use.
 //! Every socket operation has the phase timeout; every error names host, port and phase.
-use super::session::{Playable, ProbeError, Timeouts, Transport};
+use super::outcome::{Playable, ProbeError, Timeouts, Transport};
 use super::{
     authorization, control_url, h264_sps_resolution, h265_sps_resolution, next_frame,
     parse_challenges, parse_sdp, pick, request, rtp_payload_type, Challenge, Codec, Frame,
     Response, Sdp,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
@@ -628,7 +628,3 @@ mod tests {
 
 #[path = "conn_size.rs"]
 mod size;
-
-#[cfg(test)]
-#[path = "conn_tests.rs"]
-mod replay_tests;

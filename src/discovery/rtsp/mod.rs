@@ -11,13 +11,17 @@
 //! - [`depack`]: the picture size from a video track's RTP when the SDP has none (in-band
 //!   SPS through STAP-A/AP and FU-A/FU, the RTP/JPEG header), within a byte budget;
 //! - [`rtp_payload_type`]: recognising RTP among interleaved frames;
-//! - [`session`]: the result and error types and `probe`, which plays one URL until the
-//!   first RTP packet (and on to the size, when the SDP has none), over [`conn`]: one
-//!   reusable connection driven phase by phase;
+//! - [`outcome`]: what playing a URL gives (the stream, or the error naming host, port and
+//!   phase) and its timeouts;
+//! - [`session`]: `probe`, which plays one URL until the first RTP packet (and on to the
+//!   size, when the SDP has none), over [`conn`]: one reusable connection driven phase by
+//!   phase;
 //! - [`paths`]: the vendor-tagged path dictionary, vendor hints, sub-stream derivation and
 //!   the user's paths file (pure);
 //! - [`prober`]: the per-host strategy (known URLs, decoy, dictionary, sub stream,
-//!   credential bookkeeping), and [`throttle`]: at most 2 probes per camera at once.
+//!   credential bookkeeping), and [`throttle`]: at most 2 probes per camera at once;
+//! - `fake` (tests only): a scripted RTSP server on 127.0.0.1 for the prober's and the
+//!   connection's tests.
 //!
 //! Every parser was checked against exchanges captured from the lab's real servers
 //! (gst-rtsp-server with Digest, Basic and none, ipycam's native server, npm
@@ -27,6 +31,9 @@
 pub mod auth;
 pub mod conn;
 pub mod depack;
+#[cfg(test)]
+mod fake;
+pub mod outcome;
 pub mod paths;
 pub mod prober;
 pub mod response;

@@ -40,19 +40,19 @@
 //!
 //! Callers limit concurrency per camera with [`HostThrottle`] (at most 2 probes per IP).
 use super::conn::{Conn, Described};
+use super::outcome::{split_url, ProbeError, Timeouts};
 use super::paths::{
     decoy_path, fill_credentials, ordered_on_port, other_stream_candidates, role_of, PathEntry,
     Role,
 };
-use super::session::{split_url, ProbeError, Timeouts};
 use crate::camdb::{self, Brand};
-use crate::config::Credential;
+use crate::secret::Credential;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-pub use super::session::Playable as Stream;
+pub use super::outcome::Playable as Stream;
 pub use super::throttle::{HostGuard, HostThrottle};
 
 /// Dictionary paths DESCRIBEd per host when the caller has no opinion (known URLs and sub
@@ -760,7 +760,5 @@ fn path_of(url: &str) -> Option<String> {
     Some(rest.find('/').map_or("/", |i| &rest[i..]).to_string())
 }
 
-#[cfg(test)]
-pub(super) mod fake;
 #[cfg(test)]
 mod tests;

@@ -9,8 +9,7 @@ pub mod connect;
 pub mod pace;
 pub mod plan;
 
+pub use crate::cidr::{parse_cidr_list, Cidr, CidrError, ListError};
 pub use connect::{safe_pacing, scan, Outcome, ScanError, ScanOptions, ScanReport};
 pub use pace::Pacing;
-pub use plan::{
-    known_first, networks_of, parse_cidr_list, plan, targets, Cidr, CidrError, ListError, Plan,
-};
+pub use plan::{known_first, networks_of, plan, targets, Plan};

@@ -1,7 +1,6 @@
 //! Which addresses the port scan visits (pure: no sockets, no clock).
 //!
-//! [`Cidr`] parses `a.b.c.d/len` (a bare address is a /32); [`parse_cidr_list`] reads the
-//! SCAN_NETWORKS / SCAN_EXCLUDE values; [`networks_of`] turns interface addresses into
+//! Networks are [`Cidr`]s ([`crate::cidr`]); [`networks_of`] turns interface addresses into
 //! networks; [`plan`] turns networks into the host list; [`known_first`] moves hosts the
 //! kernel already resolved to the front; [`targets`] crosses hosts with
 //! ports (host-major, so both ports of a host start together and share one ARP lookup).
@@ -34,9 +33,9 @@
 //! - the plan stops at [`MAX_HOSTS`] (65 536, i.e. 131 072 connects on two ports, about
 //!   ten minutes at the default rate) with a note naming where it stopped.
 use std::collections::HashSet;
-use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use crate::cidr::Cidr;
 use crate::discovery::net::Iface;
 
 /// Hard cap on the hosts of one plan.
@@ -54,138 +53,6 @@ pub const PRIORITY_THIRD_OCTETS: [u8; 5] = [1, 4, 5, 100, 101];
 
 /// Host numbers kept in the other /24s of a network larger than /20.
 pub const PREFERRED_HOSTS: std::ops::RangeInclusive<u8> = 100..=254;
-
-/// An IPv4 network: the address with its host bits cleared, and the prefix length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Cidr {
-    addr: Ipv4Addr,
-    prefix: u8,
-}
-
-/// A text that is not `a.b.c.d` or `a.b.c.d/len`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?} is not an IPv4 network (a.b.c.d/len or a.b.c.d): {why}")]
-pub struct CidrError {
-    pub text: String,
-    pub why: &'static str,
-}
-
-/// A bad entry in a list variable (SCAN_NETWORKS, SCAN_EXCLUDE).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{var}: {source}")]
-pub struct ListError {
-    pub var: String,
-    #[source]
-    pub source: CidrError,
-}
-
-impl Cidr {
-    /// The network of `addr/prefix` (host bits cleared); `None` when `prefix > 32`.
-    #[must_use]
-    pub fn new(addr: Ipv4Addr, prefix: u8) -> Option<Cidr> {
-        (prefix <= 32).then(|| Cidr {
-            addr: Ipv4Addr::from(u32::from(addr) & mask(prefix)),
-            prefix,
-        })
-    }
-
-    /// The network address (host bits zero).
-    #[must_use]
-    pub fn addr(&self) -> Ipv4Addr {
-        self.addr
-    }
-
-    #[must_use]
-    pub fn prefix(&self) -> u8 {
-        self.prefix
-    }
-
-    #[must_use]
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & mask(self.prefix) == u32::from(self.addr)
-    }
-
-    fn first(&self) -> u32 {
-        u32::from(self.addr)
-    }
-
-    fn last(&self) -> u32 {
-        self.first() | !mask(self.prefix)
-    }
-
-    /// Addresses a host may use: all of a /31 or /32, else all but network and broadcast.
-    #[must_use]
-    pub fn host_count(&self) -> u64 {
-        let size = 1u64 << (32 - u32::from(self.prefix));
-        if self.prefix >= 31 {
-            size
-        } else {
-            size - 2
-        }
-    }
-
-    fn host_range(&self) -> std::ops::RangeInclusive<u32> {
-        if self.prefix >= 31 {
-            self.first()..=self.last()
-        } else {
-            self.first() + 1..=self.last() - 1
-        }
-    }
-}
-
-fn mask(prefix: u8) -> u32 {
-    match prefix {
-        0 => 0,
-        p => u32::MAX << (32 - u32::from(p.min(32))),
-    }
-}
-
-impl std::str::FromStr for Cidr {
-    type Err = CidrError;
-
-    /// `10.0.0.0/24`; `10.0.0.7` is `10.0.0.7/32`; `10.0.0.7/24` is `10.0.0.0/24`.
-    fn from_str(text: &str) -> Result<Cidr, CidrError> {
-        let err = |why| CidrError {
-            text: text.to_string(),
-            why,
-        };
-        let (ip, prefix) = match text.split_once('/') {
-            Some((ip, len)) => {
-                if len.is_empty() || len.len() > 2 || !len.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(err("the prefix length must be a number 0..=32"));
-                }
-                let len: u8 = len.parse().map_err(|_| err("bad prefix length"))?;
-                (ip, len)
-            }
-            None => (text, 32),
-        };
-        let ip: Ipv4Addr = ip.parse().map_err(|_| err("bad IPv4 address"))?;
-        Cidr::new(ip, prefix).ok_or_else(|| err("the prefix length must be a number 0..=32"))
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-/// Parses a comma- and/or whitespace-separated list of networks; an empty text is an empty
-/// list. The error names `var` and the offending entry.
-///
-/// # Errors
-/// The first entry that does not parse.
-pub fn parse_cidr_list(var: &str, text: &str) -> Result<Vec<Cidr>, ListError> {
-    text.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            t.parse().map_err(|source| ListError {
-                var: var.to_string(),
-                source,
-            })
-        })
-        .collect()
-}
 
 /// The networks of interface addresses (each `ip/prefix` with host bits cleared), without
 /// duplicates, in interface order. Choosing interfaces (up, loopback, SCAN_INTERFACES) is
@@ -235,7 +102,7 @@ pub fn plan_capped(networks: &[Cidr], own: &[Ipv4Addr], exclude: &[Cidr], cap: u
         if b.full.is_some() {
             break;
         }
-        if net.prefix >= WHOLE_PREFIX {
+        if net.prefix() >= WHOLE_PREFIX {
             for h in net.host_range() {
                 if !b.add(h) {
                     break;

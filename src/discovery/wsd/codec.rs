@@ -9,8 +9,7 @@
 //! DOCTYPE is refused and no entity beyond the five predefined ones is ever expanded; input
 //! is capped at [`MAX_DATAGRAM`] bytes and lists at [`MAX_MATCHES`] / [`MAX_ITEMS`] entries.
 use super::WsdError;
-use crate::discovery::onvif::xml::{Doc, El};
-use crate::discovery::onvif::OnvifError;
+use crate::discovery::xml::{Doc, El, XmlError};
 
 /// Largest datagram parsed (a UDP/IPv4 payload is at most 65,507 bytes anyway).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -154,10 +153,10 @@ pub fn parse(bytes: &[u8]) -> Result<Message, WsdError> {
             limit: MAX_DATAGRAM,
         });
     }
-    let doc = Doc::parse("WS-Discovery", bytes).map_err(|e| match e {
-        OnvifError::Doctype { .. } => WsdError::Doctype,
-        OnvifError::Xml { detail, .. } => WsdError::Xml(detail),
-        other => WsdError::Xml(other.to_string()),
+    let doc = Doc::parse(bytes).map_err(|e| match e {
+        XmlError::Doctype => WsdError::Doctype,
+        XmlError::Malformed(detail) => WsdError::Xml(detail),
+        limit @ XmlError::Limit { .. } => WsdError::Xml(format!("WS-Discovery response: {limit}")),
     })?;
     let root = doc.root();
     let not_soap = || WsdError::NotSoap {
@@ -273,7 +272,7 @@ mod tests {
     fn probe_is_well_formed_and_carries_the_id() {
         let id = message_id([7; 16]);
         let p = probe_message(&id);
-        let doc = Doc::parse("Probe", p.as_bytes()).unwrap();
+        let doc = Doc::parse(p.as_bytes()).unwrap();
         let root = doc.root();
         assert_eq!(root.name(), "Envelope");
         assert_eq!(
@@ -297,7 +296,7 @@ mod tests {
         assert_eq!(parse(p.as_bytes()).unwrap(), Message::Other);
         // An id that needs escaping stays well-formed.
         let odd = probe_message("a<b&c");
-        let doc = Doc::parse("Probe", odd.as_bytes()).unwrap();
+        let doc = Doc::parse(odd.as_bytes()).unwrap();
         assert_eq!(
             doc.root().path(&["Header", "MessageID"]).map(|e| e.text()),
             Some("a<b&c")

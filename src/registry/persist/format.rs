@@ -3,7 +3,7 @@
 //! for what is unknown. Pure: bytes in, bytes out. The shapes here are the file's own, so
 //! that [`CameraRecord`] can change without changing the format by accident.
 use super::{StateError, MAX_CAMERAS, MAX_ID_LEN, MAX_STATE_BYTES, VERSION};
-use crate::discovery::arp;
+use crate::mac;
 use crate::registry::record::{CameraRecord, Capabilities, ProfileInfo, StreamInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -296,7 +296,7 @@ fn record(s: StoredIn) -> Result<CameraRecord, String> {
             s.id
         ));
     }
-    if let Some(mac) = s.mac.as_deref().filter(|m| arp::parse_mac(m).is_none()) {
+    if let Some(mac) = s.mac.as_deref().filter(|m| mac::parse_mac(m).is_none()) {
         return Err(format!("{}: mac {mac:?} is not a MAC address", s.id));
     }
     let time = |what: &str, secs: u64| {

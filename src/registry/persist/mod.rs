@@ -23,7 +23,7 @@
 //! cameras' last known `online` rather than the shutdown's `offline`.
 use super::record::{CameraRecord, IP_HISTORY_MAX};
 use super::state::{Change, Entry, Now, Registry};
-use crate::config::Credential;
+use crate::secret::Credential;
 use std::io::{self, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,10 +1,10 @@
-//! The strategy against scripted servers on 127.0.0.1 (see `fake`): request counts, the
+//! The strategy against scripted servers on 127.0.0.1 (see `rtsp/fake.rs`): request counts, the
 //! credential rules and the decoy, exactly.
-use super::fake::{basic, FakeCam};
 use super::*;
 use crate::camdb::Brand;
-use crate::config::Secret;
+use crate::discovery::rtsp::fake::{basic, FakeCam};
 use crate::discovery::rtsp::paths::ordered;
+use crate::secret::Secret;
 use std::time::Duration;
 
 const LOCAL: Ipv4Addr = Ipv4Addr::LOCALHOST;

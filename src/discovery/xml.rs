@@ -1,4 +1,5 @@
-//! A small, bounded element tree read with quick-xml: the only place that touches XML syntax.
+//! A small, bounded element tree read with quick-xml: the only place that touches XML syntax
+//! (the ONVIF replies and the WS-Discovery datagrams both go through it).
 //!
 //! Names are kept as local names (the prefix is dropped), so `env:Body`, `s:Body`,
 //! `SOAP-ENV:Body` and `Body` are all `Body`. Safety rules, enforced while reading:
@@ -11,7 +12,19 @@
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 
-use super::OnvifError;
+/// Why a document was refused. `Display` is one line (the caller adds which document).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// Not well-formed XML, truncated, bad UTF-8, an undefined entity.
+    #[error("malformed XML: {0}")]
+    Malformed(String),
+    /// A `<!DOCTYPE`: refused so that no entity can ever be expanded.
+    #[error("DOCTYPE is not allowed")]
+    Doctype,
+    /// More than the allowed bytes, nesting levels or elements.
+    #[error("more than {limit} {what}")]
+    Limit { what: &'static str, limit: usize },
+}
 
 /// Largest response accepted, in bytes.
 pub const MAX_INPUT: usize = 1 << 20;
@@ -44,25 +57,21 @@ pub struct El<'d> {
 }
 
 impl Doc {
-    /// Reads `bytes` into a tree; `op` names the operation for error messages.
+    /// Reads `bytes` into a tree.
     ///
     /// # Errors
     ///
-    /// [`OnvifError::Xml`] for malformed or truncated XML, [`OnvifError::Doctype`] for a DTD,
-    /// [`OnvifError::Limit`] when a size, depth or count limit is exceeded.
-    pub fn parse(op: &'static str, bytes: &[u8]) -> Result<Doc, OnvifError> {
+    /// [`XmlError::Malformed`] for malformed or truncated XML, [`XmlError::Doctype`] for a
+    /// DTD, [`XmlError::Limit`] when a size, depth or count limit is exceeded.
+    pub fn parse(bytes: &[u8]) -> Result<Doc, XmlError> {
         if bytes.len() > MAX_INPUT {
-            return Err(OnvifError::Limit {
-                operation: op,
+            return Err(XmlError::Limit {
                 what: "bytes",
                 limit: MAX_INPUT,
             });
         }
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let xml = |detail: String| OnvifError::Xml {
-            operation: op,
-            detail: one_line(&detail),
-        };
+        let xml = |detail: String| XmlError::Malformed(one_line(&detail));
         let mut reader = Reader::from_reader(bytes);
         reader.config_mut().expand_empty_elements = true;
         reader.config_mut().check_end_names = true;
@@ -79,15 +88,13 @@ impl Doc {
                         return Err(xml("a second root element".into()));
                     }
                     if stack.len() >= MAX_DEPTH {
-                        return Err(OnvifError::Limit {
-                            operation: op,
+                        return Err(XmlError::Limit {
                             what: "levels of nesting",
                             limit: MAX_DEPTH,
                         });
                     }
                     if nodes.len() >= MAX_ELEMENTS {
-                        return Err(OnvifError::Limit {
-                            operation: op,
+                        return Err(XmlError::Limit {
                             what: "elements",
                             limit: MAX_ELEMENTS,
                         });
@@ -121,7 +128,7 @@ impl Doc {
                     let c = resolve_ref(&r).map_err(xml)?;
                     push_text(&mut nodes, &stack, c.encode_utf8(&mut [0; 4])).map_err(xml)?;
                 }
-                Event::DocType(_) => return Err(OnvifError::Doctype { operation: op }),
+                Event::DocType(_) => return Err(XmlError::Doctype),
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
                 Event::Empty(_) => return Err(xml("unexpected empty element event".into())),
                 Event::Eof => break,
@@ -283,8 +290,8 @@ impl<'d> El<'d> {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<Doc, OnvifError> {
-        Doc::parse("Test", s.as_bytes())
+    fn parse(s: &str) -> Result<Doc, XmlError> {
+        Doc::parse(s.as_bytes())
     }
 
     /// Prefixes are dropped, entities and CDATA resolved, whitespace trimmed.
@@ -312,9 +319,9 @@ mod tests {
         let bomb = r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <Envelope><Body>&lol2;</Body></Envelope>"#;
-        assert!(matches!(parse(bomb), Err(OnvifError::Doctype { .. })));
+        assert!(matches!(parse(bomb), Err(XmlError::Doctype)));
         let undefined = "<Envelope><Body>&lol2;</Body></Envelope>";
-        assert!(matches!(parse(undefined), Err(OnvifError::Xml { .. })));
+        assert!(matches!(parse(undefined), Err(XmlError::Malformed(_))));
     }
 
     /// Depth and element-count limits hold.
@@ -323,7 +330,7 @@ mod tests {
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert!(matches!(
             parse(&deep),
-            Err(OnvifError::Limit {
+            Err(XmlError::Limit {
                 what: "levels of nesting",
                 ..
             })
@@ -331,15 +338,15 @@ mod tests {
         let wide = format!("<a>{}</a>", "<b/>".repeat(MAX_ELEMENTS));
         assert!(matches!(
             parse(&wide),
-            Err(OnvifError::Limit {
+            Err(XmlError::Limit {
                 what: "elements",
                 ..
             })
         ));
         let big = vec![b' '; MAX_INPUT + 1];
         assert!(matches!(
-            Doc::parse("Test", &big),
-            Err(OnvifError::Limit { what: "bytes", .. })
+            Doc::parse(&big),
+            Err(XmlError::Limit { what: "bytes", .. })
         ));
     }
 

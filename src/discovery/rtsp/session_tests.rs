@@ -1,10 +1,10 @@
-//! The play phase against a replaying server on 127.0.0.1 (prober/fake.rs): the captured
+//! The play phase against a replaying server on 127.0.0.1 (rtsp/fake.rs): the captured
 //! DESCRIBE answers of gst-rtsp-server streams without a size in the SDP
 //! (testdata/inband_gst_*), then their captured RTP, over TCP-interleaved (written in
 //! odd-sized pieces) or over UDP after a 461.
 //! The probe must report the size found in the RTP, and still a playable stream without it.
-use super::super::prober::fake::{FakeCam, Running};
-use super::super::session::{probe, Timeouts, Transport};
+use crate::discovery::rtsp::fake::{FakeCam, Running};
+use crate::discovery::rtsp::session::{probe, Timeouts, Transport};
 use std::time::Duration;
 
 /// Serves `describe`'s SDP and then `rtp`; returns the URL.
