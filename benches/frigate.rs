@@ -6,22 +6,20 @@
 //! in six with a main stream only.
 use camera_detector::config::Credential;
 use camera_detector::frigate::{plan, render_yaml, FrigateOptions, Passwords};
-use camera_detector::registry::{CameraRecord, Capabilities, StreamInfo};
-use std::collections::BTreeMap;
+use camera_detector::model::{Camera, Stream, Transport};
 use std::net::Ipv4Addr;
-use std::time::SystemTime;
 
-fn stream(url: String, size: (u32, u32)) -> StreamInfo {
-    StreamInfo {
+fn stream(url: String, size: (u32, u32)) -> Stream {
+    Stream {
         url,
         codec: "h264".to_owned(),
         width: Some(size.0),
         height: Some(size.1),
-        udp_only: false,
+        transport: Transport::Tcp,
     }
 }
 
-fn camera(i: usize) -> CameraRecord {
+fn camera(i: usize) -> Camera {
     let ip = Ipv4Addr::new(192, 168, 10 + (i / 250) as u8, (i % 250 + 1) as u8);
     let mac = format!(
         "ec:71:db:{:02x}:{:02x}:{:02x}",
@@ -36,29 +34,16 @@ fn camera(i: usize) -> CameraRecord {
             (640, 480),
         )
     });
-    CameraRecord {
+    Camera {
         id: mac.replace(':', ""),
-        ip,
         mac: Some(mac.clone()),
         name: format!("Camera-{}", &mac[6..]),
-        manufacturer: None,
-        model: None,
-        serial_number: None,
-        firmware_version: None,
-        onvif_url: None,
-        http_url: None,
-        rtsp_urls: BTreeMap::new(),
         main: Some(stream(main, (1920, 1080))),
         sub,
         username: Some("admin".to_owned()),
         credential_index: Some(0),
-        profiles: Vec::new(),
-        capabilities: Capabilities::default(),
-        ip_history: vec![ip],
-        online: true,
         stream_active: true,
-        last_seen: SystemTime::UNIX_EPOCH,
-        last_validated: None,
+        ..Camera::new(ip)
     }
 }
 
@@ -67,7 +52,7 @@ fn main() {
     println!("| cameras | mode | passwords | file size |");
     println!("|---|---|---|---|");
     for n in [6, 250] {
-        let cams: Vec<CameraRecord> = (0..n).map(camera).collect();
+        let cams: Vec<Camera> = (0..n).map(camera).collect();
         for go2rtc in [true, false] {
             for password_env in [false, true] {
                 let o = FrigateOptions {

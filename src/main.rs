@@ -131,7 +131,8 @@ fn scan(args: &[&str]) -> ExitCode {
         settings.window.as_secs_f64()
     );
     // Progress: each camera as soon as it is complete (a slow host does not hold it back).
-    let progress = |c: engine::Camera| {
+    let progress = |f: engine::Found| {
+        let c = &f.camera;
         let main = c.main.as_ref().map_or(String::from("-"), |m| {
             let size = match (m.width, m.height) {
                 (Some(w), Some(h)) => format!(" {w}x{h}"),
@@ -141,10 +142,10 @@ fn scan(args: &[&str]) -> ExitCode {
         });
         eprintln!(
             "scan: {:>6.1} s  camera {} {} {}  {main}",
-            c.found_ms.unwrap_or(0) as f64 / 1000.0,
+            f.found_ms.unwrap_or(0) as f64 / 1000.0,
             c.ip,
             c.mac.as_deref().unwrap_or("-"),
-            c.vendor.as_deref().unwrap_or("-"),
+            f.vendor.as_deref().unwrap_or("-"),
         );
     };
     let report = engine::discover_once_with(&settings, &threads, &progress);

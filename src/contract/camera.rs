@@ -1,4 +1,4 @@
-//! The original's CAMERA object, built from a [`CameraRecord`]: the same keys in the same
+//! The original's CAMERA object, built from a [`Camera`]: the same keys in the same
 //! order, with these types (Python's `Camera.to_dict()` is the reference):
 //!
 //! | key | type |
@@ -22,14 +22,14 @@
 //! `primary_rtsp_url` carry `user:password@` (percent-encoded) when the credential has both
 //! a user name and a password, as the original built them.
 use super::url::{strip_userinfo, with_userinfo};
-use crate::registry::{CameraRecord, Capabilities, StreamInfo};
+use crate::model::{Camera, Capabilities, Stream};
 use crate::secret::Credential;
 use crate::time::iso8601;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Profile keys preferred for the primary URL, in order (the original's rule).
+/// ObjectProfile keys preferred for the primary URL, in order (the original's rule).
 pub const PRIMARY_KEYS: [&str; 4] = ["main", "mainstream", "high", "profile_1"];
 
 /// The CAMERA object, serialised in the original's key order.
@@ -53,7 +53,7 @@ pub(crate) struct CameraObject<'a> {
     last_validated: f64,
     online: bool,
     stream_active: bool,
-    profiles: Vec<Profile<'a>>,
+    profiles: Vec<ObjectProfile<'a>>,
     capabilities: Caps,
     ip_history: Vec<String>,
     id: &'a str,
@@ -64,7 +64,7 @@ pub(crate) struct CameraObject<'a> {
 }
 
 #[derive(Serialize)]
-struct Profile<'a> {
+struct ObjectProfile<'a> {
     name: &'a str,
     token: &'a str,
     resolution: Option<[u32; 2]>,
@@ -85,32 +85,27 @@ impl<K: AsRef<str>> Serialize for Urls<K> {
     }
 }
 
-/// The five ONVIF capabilities, or `{}`.
-struct Caps(Option<Capabilities>);
+/// The five ONVIF capabilities (the model's own form), or `{}` when ONVIF reported none.
+struct Caps(Capabilities);
 
 impl Serialize for Caps {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Some(c) = self.0 else {
-            return s.serialize_map(Some(0))?.end();
-        };
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("analytics", &c.analytics)?;
-        m.serialize_entry("events", &c.events)?;
-        m.serialize_entry("imaging", &c.imaging)?;
-        m.serialize_entry("media", &c.media)?;
-        m.serialize_entry("ptz", &c.ptz)?;
-        m.end()
+        if self.0.any() {
+            self.0.serialize(s)
+        } else {
+            s.serialize_map(Some(0))?.end()
+        }
     }
 }
 
 #[derive(Serialize)]
 struct Streams {
-    main: Option<Stream>,
-    sub: Option<Stream>,
+    main: Option<ObjectStream>,
+    sub: Option<ObjectStream>,
 }
 
 #[derive(Serialize)]
-struct Stream {
+struct ObjectStream {
     url: String,
     codec: String,
     width: Option<u32>,
@@ -118,7 +113,7 @@ struct Stream {
 }
 
 impl<'a> CameraObject<'a> {
-    pub(crate) fn new(rec: &'a CameraRecord, creds: &'a [Credential], publish: bool) -> Self {
+    pub(crate) fn new(rec: &'a Camera, creds: &'a [Credential], publish: bool) -> Self {
         let credential = rec.credential_index.and_then(|i| creds.get(i));
         let userinfo = credential
             .filter(|c| publish && !c.username.is_empty() && !c.password.expose().is_empty());
@@ -131,8 +126,8 @@ impl<'a> CameraObject<'a> {
             .map(|(k, u)| (k.to_owned(), url(u)))
             .collect();
         let primary = primary_index(&urls).map(|i| urls[i].1.clone());
-        let stream = |s: &Option<StreamInfo>| {
-            s.as_ref().map(|s| Stream {
+        let stream = |s: &Option<Stream>| {
+            s.as_ref().map(|s| ObjectStream {
                 url: strip_userinfo(&s.url).into_owned(),
                 codec: s.codec.clone(),
                 width: s.width,
@@ -165,7 +160,7 @@ impl<'a> CameraObject<'a> {
             profiles: rec
                 .profiles
                 .iter()
-                .map(|p| Profile {
+                .map(|p| ObjectProfile {
                     name: &p.name,
                     token: &p.token,
                     resolution: p.width.zip(p.height).map(|(w, h)| [w, h]),
@@ -173,7 +168,7 @@ impl<'a> CameraObject<'a> {
                     encoding: p.encoding.as_deref(),
                 })
                 .collect(),
-            capabilities: Caps(Some(rec.capabilities).filter(|c| *c != Capabilities::default())),
+            capabilities: Caps(rec.capabilities),
             ip_history: rec.ip_history.iter().map(ToString::to_string).collect(),
             id: &rec.id,
             primary_rtsp_url: primary,
@@ -190,14 +185,14 @@ impl<'a> CameraObject<'a> {
 /// The record's primary RTSP URL as stored (no userinfo): the first of [`PRIMARY_KEYS`]
 /// present in `rtsp_urls`, else the first URL in ONVIF profile order.
 #[must_use]
-pub fn primary_rtsp_url(rec: &CameraRecord) -> Option<&str> {
+pub fn primary_rtsp_url(rec: &Camera) -> Option<&str> {
     let urls = ordered_urls(rec);
     primary_index(&urls).map(|i| urls[i].1)
 }
 
 /// The `mac` text of the contract (see the module table).
 #[must_use]
-pub fn mac_text(rec: &CameraRecord) -> String {
+pub fn mac_text(rec: &Camera) -> String {
     match (&rec.mac, rec.id.strip_prefix("unknown-")) {
         (Some(m), _) => m.to_uppercase(),
         (None, Some(rest)) => format!("UNKNOWN-{rest}"),
@@ -207,10 +202,10 @@ pub fn mac_text(rec: &CameraRecord) -> String {
 
 /// `rtsp_urls` in the original's insertion order: the keys of the ONVIF profiles in profile
 /// order, then any other key in name order.
-fn ordered_urls(rec: &CameraRecord) -> Vec<(&str, &str)> {
+fn ordered_urls(rec: &Camera) -> Vec<(&str, &str)> {
     let mut out: Vec<(&str, &str)> = Vec::with_capacity(rec.rtsp_urls.len());
     for p in &rec.profiles {
-        let key = crate::registry::record::profile_key(&p.name);
+        let key = crate::model::profile_key(&p.name);
         if let Some((k, u)) = rec.rtsp_urls.get_key_value(&key) {
             if !out.iter().any(|(seen, _)| *seen == k) {
                 out.push((k, u));

@@ -19,8 +19,9 @@
 use super::camera::{epoch_seconds, known};
 use super::url::{strip_userinfo, with_userinfo};
 use super::Publishing;
+use crate::model::Camera;
 use crate::publish::{topics::CurrentTopics, Message};
-use crate::registry::{CameraRecord, Status};
+use crate::registry::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -45,7 +46,7 @@ pub fn camera_key(id: &str) -> String {
 /// How the camera was found, by the contract's method names (onvif, mdns, network): ONVIF
 /// when it answered ONVIF, else the network scan (the record keeps no finer source).
 #[must_use]
-pub fn discovery_method(rec: &CameraRecord) -> &'static str {
+pub fn discovery_method(rec: &Camera) -> &'static str {
     if rec.onvif_url.is_some() {
         "onvif"
     } else {
@@ -69,7 +70,7 @@ struct Discovery<'a> {
 /// `{main, sub}` in that order, each present only when known.
 type Urls = super::camera::Urls<&'static str>;
 
-fn urls(rec: &CameraRecord, p: &Publishing<'_>) -> Urls {
+fn urls(rec: &Camera, p: &Publishing<'_>) -> Urls {
     let credential = rec
         .credential_index
         .and_then(|i| p.credentials.get(i))
@@ -103,7 +104,7 @@ fn urls(rec: &CameraRecord, p: &Publishing<'_>) -> Urls {
 /// The flat discovery record: `mac, ip, name, manufacturer, model, rtsp_urls {main, sub},
 /// online, last_seen, discovery_method`.
 #[must_use]
-pub fn discovery_payload(rec: &CameraRecord, p: &Publishing<'_>) -> Vec<u8> {
+pub fn discovery_payload(rec: &Camera, p: &Publishing<'_>) -> Vec<u8> {
     serde_json::to_vec(&Discovery {
         mac: camera_key(&rec.id),
         ip: rec.ip.to_string(),
@@ -120,11 +121,7 @@ pub fn discovery_payload(rec: &CameraRecord, p: &Publishing<'_>) -> Vec<u8> {
 
 /// `camera/discovery/{mac}`, retained, QoS 0.
 #[must_use]
-pub fn discovery_message(
-    topics: &CurrentTopics,
-    rec: &CameraRecord,
-    p: &Publishing<'_>,
-) -> Message {
+pub fn discovery_message(topics: &CurrentTopics, rec: &Camera, p: &Publishing<'_>) -> Message {
     Message::retained(
         topics.discovery(&camera_key(&rec.id)),
         discovery_payload(rec, p),
@@ -156,7 +153,7 @@ const CHECK_FAILED: &str = "Health check failed";
 #[must_use]
 pub fn status_message(
     topics: &CurrentTopics,
-    rec: &CameraRecord,
+    rec: &Camera,
     status: Status,
     now: SystemTime,
 ) -> Option<Message> {
@@ -226,7 +223,7 @@ struct Health<'a> {
 #[must_use]
 pub fn health_message<'a>(
     topics: &CurrentTopics,
-    cameras: impl IntoIterator<Item = &'a CameraRecord>,
+    cameras: impl IntoIterator<Item = &'a Camera>,
     facts: &ServiceFacts,
     now: SystemTime,
 ) -> Message {

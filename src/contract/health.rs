@@ -17,8 +17,8 @@
 //! - messages are piling up: the queue is at least half of MQTT_QUEUE_SIZE;
 //! - cameras are known but none is online (the detector sees nothing it should).
 use crate::config::Config;
+use crate::model::Camera;
 use crate::publish::MetricsSnapshot;
-use crate::registry::CameraRecord;
 use crate::time::iso8601;
 use serde::Serialize;
 use std::time::SystemTime;
@@ -64,7 +64,7 @@ pub fn health_status(
 /// The health payload at `now` for `cameras` (every camera the registry knows).
 pub fn health_payload<'a>(
     cfg: &Config,
-    cameras: impl IntoIterator<Item = &'a CameraRecord>,
+    cameras: impl IntoIterator<Item = &'a Camera>,
     metrics: &MetricsSnapshot,
     now: SystemTime,
 ) -> Vec<u8> {

@@ -52,7 +52,7 @@ fn health_without_cameras_keeps_the_shape() {
 }
 
 /// `n` cameras with the longest ids discovery makes (`unknown-ep-` + 16 hex digits).
-pub(super) fn many_cameras(n: usize) -> Vec<CameraRecord> {
+pub(super) fn many_cameras(n: usize) -> Vec<Camera> {
     (0..n)
         .map(|i| {
             let mut c = onvif_camera();

@@ -20,8 +20,8 @@ pub use health::{health_payload, health_status};
 pub use profile::{cap_frigate, CappedFrigate, Contracts};
 
 use crate::config::Config;
+use crate::model::Camera;
 use crate::publish::{topics::Topics, Message, MetricsSnapshot};
-use crate::registry::CameraRecord;
 use crate::secret::Credential;
 use crate::time::iso8601;
 use camera::CameraObject;
@@ -109,7 +109,7 @@ pub use crate::registry::Status;
 #[derive(Debug, Clone, Copy)]
 pub struct Publishing<'a> {
     pub node_id: &'a str,
-    /// The configured list `CameraRecord::credential_index` points into.
+    /// The configured list `Camera::credential_index` points into.
     pub credentials: &'a [Credential],
     /// PUBLISH_CREDENTIALS.
     pub publish_credentials: bool,
@@ -129,7 +129,7 @@ impl<'a> Publishing<'a> {
 /// The CAMERA object of `rec` (key order is kept only in the payload bytes).
 #[must_use]
 pub fn camera_json(
-    rec: &CameraRecord,
+    rec: &Camera,
     creds: &[Credential],
     publish_credentials: bool,
 ) -> serde_json::Value {
@@ -156,7 +156,7 @@ struct StatusChange<'a> {
 
 /// `{event: "discovered", camera: CAMERA, node_id, timestamp}`.
 #[must_use]
-pub fn discovery_payload(rec: &CameraRecord, p: &Publishing<'_>, now: SystemTime) -> Vec<u8> {
+pub fn discovery_payload(rec: &Camera, p: &Publishing<'_>, now: SystemTime) -> Vec<u8> {
     serde_json::to_vec(&Discovery {
         event: "discovered",
         camera: CameraObject::new(rec, p.credentials, p.publish_credentials),
@@ -169,7 +169,7 @@ pub fn discovery_payload(rec: &CameraRecord, p: &Publishing<'_>, now: SystemTime
 /// `{camera_id, status, camera: CAMERA, node_id, timestamp}`.
 #[must_use]
 pub fn status_payload(
-    rec: &CameraRecord,
+    rec: &Camera,
     status: Status,
     p: &Publishing<'_>,
     now: SystemTime,
@@ -198,7 +198,7 @@ fn message(kind: Kind, topic: String, payload: Vec<u8>) -> Message {
 #[must_use]
 pub fn discovery_message(
     topics: &Topics,
-    rec: &CameraRecord,
+    rec: &Camera,
     p: &Publishing<'_>,
     now: SystemTime,
 ) -> Message {
@@ -210,7 +210,7 @@ pub fn discovery_message(
 #[must_use]
 pub fn status_message(
     topics: &Topics,
-    rec: &CameraRecord,
+    rec: &Camera,
     status: Status,
     p: &Publishing<'_>,
     now: SystemTime,
@@ -244,7 +244,7 @@ pub fn frigate_reload_message(topics: &Topics, reload_topic: &str) -> Message {
 pub fn health_message<'a>(
     topics: &Topics,
     cfg: &Config,
-    cameras: impl IntoIterator<Item = &'a CameraRecord>,
+    cameras: impl IntoIterator<Item = &'a Camera>,
     metrics: &MetricsSnapshot,
     now: SystemTime,
 ) -> Message {

@@ -5,9 +5,10 @@
 //! ([`crate::publish::Settings::availability_messages`]).
 use super::{current, Publishing};
 use crate::config::{Config, Contract};
+use crate::model::Camera;
 use crate::publish::topics::{CurrentTopics, Topics};
 use crate::publish::{Message, MetricsSnapshot};
-use crate::registry::{CameraRecord, Status};
+use crate::registry::Status;
 use std::time::SystemTime;
 
 /// The configured contract(s) and their topic names.
@@ -31,12 +32,7 @@ impl Contracts {
 
     /// The retained discovery record(s) of `rec` (new or changed).
     #[must_use]
-    pub fn discovery(
-        &self,
-        rec: &CameraRecord,
-        p: &Publishing<'_>,
-        now: SystemTime,
-    ) -> Vec<Message> {
+    pub fn discovery(&self, rec: &Camera, p: &Publishing<'_>, now: SystemTime) -> Vec<Message> {
         let mut v = Vec::new();
         if self.contract.legacy() {
             v.push(super::discovery_message(&self.legacy, rec, p, now));
@@ -50,7 +46,7 @@ impl Contracts {
     /// The current contract's discovery record again (the dashboard's activity window);
     /// `None` under the original's contract alone.
     #[must_use]
-    pub fn resend(&self, rec: &CameraRecord, p: &Publishing<'_>) -> Option<Message> {
+    pub fn resend(&self, rec: &Camera, p: &Publishing<'_>) -> Option<Message> {
         self.contract
             .current()
             .then(|| current::discovery_message(&self.current, rec, p))
@@ -60,7 +56,7 @@ impl Contracts {
     #[must_use]
     pub fn status(
         &self,
-        rec: &CameraRecord,
+        rec: &Camera,
         status: Status,
         p: &Publishing<'_>,
         now: SystemTime,
@@ -93,7 +89,7 @@ impl Contracts {
     pub fn health(
         &self,
         cfg: &Config,
-        cameras: &[CameraRecord],
+        cameras: &[Camera],
         metrics: &MetricsSnapshot,
         facts: &current::ServiceFacts,
         now: SystemTime,

@@ -1,7 +1,7 @@
 //! Fixtures of the contract: whole CAMERA objects and payloads compared as JSON, with and
 //! without PUBLISH_CREDENTIALS; key order, the primary URL rule, topics and flags.
 use super::*;
-use crate::registry::{Capabilities, ProfileInfo, StreamInfo};
+use crate::model::{Capabilities, Profile, Stream, Transport};
 use crate::secret::Secret;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::json;
@@ -32,18 +32,18 @@ fn urls(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn stream(url: &str, codec: &str, size: Option<(u32, u32)>) -> StreamInfo {
-    StreamInfo {
+fn stream(url: &str, codec: &str, size: Option<(u32, u32)>) -> Stream {
+    Stream {
         url: url.to_owned(),
         codec: codec.to_owned(),
         width: size.map(|s| s.0),
         height: size.map(|s| s.1),
-        udp_only: false,
+        transport: Transport::Tcp,
     }
 }
 
-fn profile(name: &str, token: &str, w: u32, h: u32, fps: f32) -> ProfileInfo {
-    ProfileInfo {
+fn profile(name: &str, token: &str, w: u32, h: u32, fps: f32) -> Profile {
+    Profile {
         name: name.to_owned(),
         token: token.to_owned(),
         width: Some(w),
@@ -57,8 +57,8 @@ const MAIN_URL: &str = "rtsp://192.168.1.100:554/Streaming/Channels/101";
 const SUB_URL: &str = "rtsp://192.168.1.100:554/Streaming/Channels/102";
 
 /// An ONVIF camera with two profiles, opened with credential 1, seen at two IPs.
-fn onvif_camera() -> CameraRecord {
-    CameraRecord {
+fn onvif_camera() -> Camera {
+    Camera {
         id: "bcad28000001".into(),
         ip: "192.168.1.100".parse().unwrap(),
         mac: Some("bc:ad:28:00:00:01".into()),
@@ -97,9 +97,9 @@ fn onvif_camera() -> CameraRecord {
 }
 
 /// A camera found by the RTSP prober alone: no ONVIF, admin with an empty password.
-fn rtsp_camera() -> CameraRecord {
+fn rtsp_camera() -> Camera {
     let url = "rtsp://10.0.0.7:554/stream1";
-    CameraRecord {
+    Camera {
         id: "001122334455".into(),
         ip: "10.0.0.7".parse().unwrap(),
         mac: Some("00:11:22:33:44:55".into()),
@@ -126,8 +126,8 @@ fn rtsp_camera() -> CameraRecord {
 }
 
 /// A camera whose MAC could not be learned, never opened, now offline.
-fn unknown_mac_camera() -> CameraRecord {
-    CameraRecord {
+fn unknown_mac_camera() -> Camera {
+    Camera {
         id: "unknown-10-0-0-5".into(),
         ip: "10.0.0.5".parse().unwrap(),
         mac: None,
@@ -268,7 +268,7 @@ fn an_unknown_mac_is_keyed_by_ip_and_never_validated_is_zero() {
     want["password"] = json!(null);
     assert_eq!(camera_json(&rec, &creds(), true), want);
     // Our hashed fallback ids keep `mac` lower-casing to `id`, as the original's did.
-    let rec = CameraRecord {
+    let rec = Camera {
         id: "unknown-ep-00ff00ff00ff00ff".into(),
         ..unknown_mac_camera()
     };
@@ -398,8 +398,8 @@ fn payload_bytes_keep_the_originals_key_order() {
 }
 
 /// A record with these profile names (in ONVIF order) and these `rtsp_urls` keys.
-fn with_urls(profiles: &[&str], keys: &[&str]) -> CameraRecord {
-    CameraRecord {
+fn with_urls(profiles: &[&str], keys: &[&str]) -> Camera {
+    Camera {
         profiles: profiles
             .iter()
             .map(|n| profile(n, "t", 640, 360, 10.0))

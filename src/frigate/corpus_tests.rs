@@ -15,6 +15,7 @@ use super::tests::{opts, record, stream};
 use super::url::{percent_encode, placeholder_value, AUTH_MARK, PASS_MARK, USER_MARK};
 use super::*;
 use crate::discovery::rtsp::paths::fill_credentials;
+use crate::model::Transport;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -86,7 +87,7 @@ fn corpus() -> Vec<(String, String)> {
 }
 
 /// Camera `i` of the corpus, opened by credential `i`: one of six URL shapes.
-fn camera(i: usize, user: &str) -> CameraRecord {
+fn camera(i: usize, user: &str) -> Camera {
     let ip = format!("10.77.{}.{}", i / 250, i % 250 + 1);
     let id = format!("{:012x}", 0x0200_0000_0000_u64 + i as u64);
     let mut r = record(&id, [10, 77, 0, 1], "Cam");
@@ -139,7 +140,7 @@ fn camera(i: usize, user: &str) -> CameraRecord {
         ),
         4 => {
             let mut s = stream(&format!("rtsp://{ip}:554/media/video1"), None);
-            s.udp_only = true;
+            s.transport = Transport::Udp;
             (s, None)
         }
         _ => (
@@ -200,16 +201,10 @@ fn must_receive(url: &str, user: &str, pw: &str) -> Received {
 }
 
 /// Why a camera may or must be left out in a mode, from its login and URL alone.
-fn exclusion(
-    rec: &CameraRecord,
-    user: &str,
-    pw: &str,
-    go2rtc: bool,
-    placeholders: bool,
-) -> (bool, bool) {
+fn exclusion(rec: &Camera, user: &str, pw: &str, go2rtc: bool, placeholders: bool) -> (bool, bool) {
     let main = rec.main.as_ref().expect("main");
     let markers = crate::camdb::has_credential_marks(&main.url);
-    let ffmpeg = !go2rtc || main.udp_only;
+    let ffmpeg = !go2rtc || main.udp_only();
     let len = percent_encode(user).len() + 1 + percent_encode(pw).len();
     let path_len = must_receive(&main.url, user, pw).target.chars().count() + 7;
     let must = (!markers && user.contains(':'))
@@ -262,7 +257,7 @@ fn every_corpus_config_passes_the_parser_and_credential_models() {
     let pairs = corpus();
     assert!(pairs.len() >= 500);
     let creds = credentials(&pairs);
-    let cams: Vec<CameraRecord> = (0..pairs.len()).map(|i| camera(i, &pairs[i].0)).collect();
+    let cams: Vec<Camera> = (0..pairs.len()).map(|i| camera(i, &pairs[i].0)).collect();
     let vars = variables(&creds);
     let mut checked = 0;
     let (mut batch, mut wants) = (Vec::new(), Vec::new());
@@ -367,7 +362,7 @@ fn fixture(k: usize, pairs: &[(String, String)]) -> (String, Value) {
     let (go2rtc, password_env) = MODES[k % MODES.len()];
     let range = k * 6..(k * 6 + 6).min(pairs.len());
     let creds = credentials(pairs);
-    let cams: Vec<CameraRecord> = range.clone().map(|i| camera(i, &pairs[i].0)).collect();
+    let cams: Vec<Camera> = range.clone().map(|i| camera(i, &pairs[i].0)).collect();
     let o = options(go2rtc, password_env);
     let yaml = render_yaml(&cams, &creds, &o);
     let env: BTreeMap<String, String> = if password_env {

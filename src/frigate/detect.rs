@@ -9,7 +9,7 @@
 //!   smaller side scaled to min(720, smaller side), aspect ratio kept, both sides rounded
 //!   down to even numbers; no size at all when the detect stream's size is unknown (Frigate
 //!   measures it at start). Never another stream's size, never an ONVIF profile's.
-use crate::registry::record::{CameraRecord, StreamInfo};
+use crate::model::{Camera, Stream};
 
 pub use crate::config::DEFAULT_MIN_SIDE;
 /// The wizard's cap on the smaller side of the detect size.
@@ -19,12 +19,12 @@ pub const MAX_SMALLER_SIDE: u32 = 720;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detect<'a> {
     /// The sub stream when it detects (then the main stream only records).
-    pub sub: Option<&'a StreamInfo>,
+    pub sub: Option<&'a Stream>,
     /// `detect.width/height`, or `None` to let Frigate measure.
     pub size: Option<(u32, u32)>,
 }
 
-fn probed(s: &StreamInfo) -> Option<(u32, u32)> {
+fn probed(s: &Stream) -> Option<(u32, u32)> {
     match (s.width, s.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => Some((w, h)),
         _ => None,
@@ -34,7 +34,7 @@ fn probed(s: &StreamInfo) -> Option<(u32, u32)> {
 /// The detect stream and size of `rec` (see the module doc); `min_side` is
 /// FRIGATE_DETECT_MIN_SIDE.
 #[must_use]
-pub fn choose(rec: &CameraRecord, min_side: u32) -> Detect<'_> {
+pub fn choose(rec: &Camera, min_side: u32) -> Detect<'_> {
     let main = rec.main.as_ref();
     let sub = rec.sub.as_ref().filter(|s| {
         main.is_some_and(|m| m.url != s.url) && probed(s).is_some_and(|(w, h)| w.min(h) >= min_side)

@@ -22,7 +22,7 @@
 //! (retained, readable by any MQTT client) carries the placeholders unless the caller
 //! allows credentials to be published.
 use crate::config::Config;
-use crate::registry::record::CameraRecord;
+use crate::model::Camera;
 use crate::secret::{Credential, Secret};
 use serde_json::Value;
 
@@ -101,14 +101,14 @@ impl FrigateOptions {
 
 /// The config file: YAML, deterministic (same input, same bytes).
 #[must_use]
-pub fn render_yaml(cams: &[CameraRecord], creds: &[Credential], opts: &FrigateOptions) -> String {
+pub fn render_yaml(cams: &[Camera], creds: &[Credential], opts: &FrigateOptions) -> String {
     render_file(cams, creds, opts).0
 }
 
 /// [`render_yaml`] and [`left_out`] from one plan.
 #[must_use]
 pub fn render_file(
-    cams: &[CameraRecord],
+    cams: &[Camera],
     creds: &[Credential],
     opts: &FrigateOptions,
 ) -> (String, Vec<LeftOut>) {
@@ -126,7 +126,7 @@ pub fn render_file(
 /// is off, in which case the file itself has none).
 #[must_use]
 pub fn render_json(
-    cams: &[CameraRecord],
+    cams: &[Camera],
     creds: &[Credential],
     opts: &FrigateOptions,
     publish_credentials: bool,
@@ -141,11 +141,7 @@ pub fn render_json(
 
 /// The cameras [`render_yaml`] leaves out, each with its reason (for one WARN each).
 #[must_use]
-pub fn left_out(
-    cams: &[CameraRecord],
-    creds: &[Credential],
-    opts: &FrigateOptions,
-) -> Vec<LeftOut> {
+pub fn left_out(cams: &[Camera], creds: &[Credential], opts: &FrigateOptions) -> Vec<LeftOut> {
     render_file(cams, creds, opts).1
 }
 

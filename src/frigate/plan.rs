@@ -9,7 +9,7 @@ use super::detect;
 use super::names::{camera_name, sub_stream_name};
 use super::url::{self, Login, Passwords, Unexpressible};
 use super::FrigateOptions;
-use crate::registry::record::{CameraRecord, StreamInfo};
+use crate::model::{Camera, Stream};
 use crate::secret::Credential;
 
 /// go2rtc's RTSP restream as Frigate's ffmpeg reads it (localhost needs no credentials).
@@ -46,7 +46,7 @@ impl Input {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned<'a> {
     pub name: String,
-    pub rec: &'a CameraRecord,
+    pub rec: &'a Camera,
     pub inputs: Vec<Input>,
     /// `go2rtc.streams` entries (name, source); empty in direct mode.
     pub streams: Vec<(String, String)>,
@@ -74,12 +74,12 @@ pub struct Plan<'a> {
 /// The plan for `cams` (any order), logins from `creds`, passwords written as `mode` says.
 #[must_use]
 pub fn plan<'a>(
-    cams: &'a [CameraRecord],
+    cams: &'a [Camera],
     creds: &[Credential],
     opts: &FrigateOptions,
     mode: Passwords,
 ) -> Plan<'a> {
-    let mut named: Vec<(String, &CameraRecord)> = cams
+    let mut named: Vec<(String, &Camera)> = cams
         .iter()
         .filter(|c| c.main.is_some())
         .map(|c| (camera_name(&c.id), c))
@@ -107,7 +107,7 @@ pub fn plan<'a>(
 
 /// The user and password that opened the camera: the record's user, with the password of
 /// its credential when that credential is for the same user; and the credential's index.
-fn login<'a>(rec: &'a CameraRecord, creds: &'a [Credential]) -> Option<(&'a str, &'a str, usize)> {
+fn login<'a>(rec: &'a Camera, creds: &'a [Credential]) -> Option<(&'a str, &'a str, usize)> {
     let index = rec.credential_index;
     let cred = index.and_then(|i| creds.get(i));
     let user = rec
@@ -141,7 +141,7 @@ pub fn password_var(creds: &[Credential], index: usize) -> Option<String> {
 
 fn camera<'a>(
     name: String,
-    rec: &'a CameraRecord,
+    rec: &'a Camera,
     creds: &[Credential],
     opts: &FrigateOptions,
     mode: Passwords,
@@ -160,7 +160,7 @@ fn camera<'a>(
         password,
         var: var.as_deref(),
     });
-    let main: &StreamInfo = rec.main.as_ref().ok_or(Unexpressible::NotRtsp)?;
+    let main: &Stream = rec.main.as_ref().ok_or(Unexpressible::NotRtsp)?;
     let sub = rec.sub.as_ref().filter(|s| s.url != main.url);
     let detect = detect::choose(rec, opts.detect_min_side);
     let roles: [&'static [&'static str]; 2] = if detect.sub.is_some() {
@@ -180,13 +180,13 @@ fn camera<'a>(
         let sub_name = sub_stream_name(&planned.name);
         planned.streams.push((
             planned.name.clone(),
-            url::go2rtc_url(&main.url, login, main.udp_only)?,
+            url::go2rtc_url(&main.url, login, main.udp_only())?,
         ));
         planned.live.push((LIVE_MAIN, planned.name.clone()));
         if let Some(s) = sub {
             planned.streams.push((
                 sub_name.clone(),
-                url::go2rtc_url(&s.url, login, s.udp_only)?,
+                url::go2rtc_url(&s.url, login, s.udp_only())?,
             ));
             planned.live.push((LIVE_SUB, sub_name.clone()));
         }
@@ -205,13 +205,13 @@ fn camera<'a>(
     } else {
         planned.inputs.push(Input {
             path: url::direct_url(&main.url, login)?,
-            input_args: main.udp_only.then_some(UDP_PRESET),
+            input_args: main.udp_only().then_some(UDP_PRESET),
             roles: roles[0],
         });
         if let Some(s) = detect.sub {
             planned.inputs.push(Input {
                 path: url::direct_url(&s.url, login)?,
-                input_args: s.udp_only.then_some(UDP_PRESET),
+                input_args: s.udp_only().then_some(UDP_PRESET),
                 roles: roles[1],
             });
         }

@@ -243,7 +243,7 @@ fn the_camera_gets_the_password_through_frigate_and_ffmpeg() {
             password: Secret::new(*p),
         })
         .collect();
-    let cams: Vec<CameraRecord> = (0..pairs.len())
+    let cams: Vec<Camera> = (0..pairs.len())
         .map(|i| {
             let mut r = record(&format!("cam{i:02}"), [10, 77, 0, 10], "C");
             r.main = Some(stream(AMCREST_MAIN, Some((640, 480))));

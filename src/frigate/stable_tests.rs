@@ -3,8 +3,9 @@
 //! changes when something Frigate reads changes (a new address, a new camera, a removal).
 use super::tests::opts;
 use super::*;
+use crate::model::{Stream, Transport};
 use crate::registry::tests::{at, disc, failed, found, ip, played, quick, settings, ID_A, MAC_A};
-use crate::registry::{Registry, Settings, StreamInfo};
+use crate::registry::{Registry, Settings};
 use std::time::Duration;
 
 const MAC_B: [u8; 6] = [0x44, 0x19, 0xb6, 0, 0, 0x0b];
@@ -31,7 +32,7 @@ impl Files {
     }
 
     fn update(&mut self, reg: &Registry) {
-        let cams: Vec<CameraRecord> = reg.cameras().cloned().collect();
+        let cams: Vec<Camera> = reg.cameras().cloned().collect();
         for go2rtc in [false, true] {
             let o = FrigateOptions { go2rtc, ..opts() };
             let path = self.dir.path().join(format!("cameras-{go2rtc}.yml"));
@@ -83,12 +84,12 @@ fn a_hundred_online_offline_flaps_rewrite_nothing() {
         let sizeless = crate::registry::Finding::Validated {
             id: ID_A.into(),
             ip: ip(5),
-            stream: Some(StreamInfo {
+            stream: Some(Stream {
                 url: format!("rtsp://{}:554/live", ip(5)),
                 codec: "h264".into(),
                 width: None,
                 height: None,
-                udp_only: false,
+                transport: Transport::Tcp,
             }),
         };
         reg.apply(sizeless, at(t));

@@ -3,51 +3,34 @@
 //! placeholders), names and order, the JSON form read against the YAML, and the atomic
 //! file write.
 use super::*;
-use crate::registry::record::{Capabilities, ProfileInfo, StreamInfo};
-use std::collections::BTreeMap;
+use crate::model::{Profile, Stream, Transport};
 use std::net::Ipv4Addr;
 use std::time::{Duration, SystemTime};
 
-pub(super) fn stream(url: &str, size: Option<(u32, u32)>) -> StreamInfo {
-    StreamInfo {
+pub(super) fn stream(url: &str, size: Option<(u32, u32)>) -> Stream {
+    Stream {
         url: url.to_owned(),
         codec: "h264".to_owned(),
         width: size.map(|s| s.0),
         height: size.map(|s| s.1),
-        udp_only: false,
+        transport: Transport::Tcp,
     }
 }
 
-pub(super) fn record(id: &str, ip: [u8; 4], name: &str) -> CameraRecord {
+pub(super) fn record(id: &str, ip: [u8; 4], name: &str) -> Camera {
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    CameraRecord {
+    Camera {
         id: id.to_owned(),
-        ip: Ipv4Addr::from(ip),
-        mac: None,
         name: name.to_owned(),
-        manufacturer: None,
-        model: None,
-        serial_number: None,
-        firmware_version: None,
-        onvif_url: None,
-        http_url: None,
-        rtsp_urls: BTreeMap::new(),
-        main: None,
-        sub: None,
-        username: None,
-        credential_index: None,
-        profiles: Vec::new(),
-        capabilities: Capabilities::default(),
-        ip_history: vec![Ipv4Addr::from(ip)],
-        online: true,
         stream_active: true,
         last_seen: now,
         last_validated: Some(now),
+        ..Camera::new(Ipv4Addr::from(ip))
     }
 }
 
-pub(super) fn profile(name: &str, w: u32, h: u32) -> ProfileInfo {
-    ProfileInfo {
+pub(super) fn profile(name: &str, w: u32, h: u32) -> Profile {
+    Profile {
         name: name.to_owned(),
         token: name.to_owned(),
         width: Some(w),
@@ -63,7 +46,7 @@ pub(super) const AMCREST_SUB: &str = "rtsp://10.77.0.10:554/cam/realmonitor?chan
 pub(super) const TRICKY: &str = "p@ss{w}:rd";
 
 /// Main + sub (a Digest camera of the lab), opened by the second credential.
-pub(super) fn amcrest() -> CameraRecord {
+pub(super) fn amcrest() -> Camera {
     let mut r = record("aabbccddeeff", [10, 77, 0, 10], "Amcrest IP2M");
     r.mac = Some("aa:bb:cc:dd:ee:ff".to_owned());
     r.main = Some(stream(AMCREST_MAIN, Some((1920, 1080))));
@@ -74,7 +57,7 @@ pub(super) fn amcrest() -> CameraRecord {
 }
 
 /// One stream, no authentication, size unknown (its ONVIF profiles are not used for it).
-pub(super) fn single() -> CameraRecord {
+pub(super) fn single() -> Camera {
     let mut r = record("ec71db000004", [10, 77, 0, 104], "Camera-db000004");
     r.mac = Some("ec:71:db:00:00:04".to_owned());
     r.main = Some(stream("rtsp://10.77.0.104:554/h264Preview_01_main", None));
@@ -85,14 +68,14 @@ pub(super) fn single() -> CameraRecord {
     r
 }
 
-pub(super) fn offline() -> CameraRecord {
+pub(super) fn offline() -> Camera {
     let mut r = record("001122334455", [10, 77, 0, 20], "Gone");
     r.main = Some(stream("rtsp://10.77.0.20/live", Some((640, 360))));
     r.online = false;
     r
 }
 
-pub(super) fn no_stream() -> CameraRecord {
+pub(super) fn no_stream() -> Camera {
     record("unknown-10-77-0-30", [10, 77, 0, 30], "Camera-77-0-30")
 }
 
@@ -248,7 +231,7 @@ fn a_small_sub_stream_is_streamed_but_detection_runs_on_the_main() {
 #[test]
 fn a_udp_only_stream_goes_through_ffmpeg_in_go2rtc_and_gets_the_udp_preset_direct() {
     let mut cam = single();
-    cam.main.as_mut().expect("main").udp_only = true;
+    cam.main.as_mut().expect("main").transport = Transport::Udp;
     let got = render_yaml(&[cam.clone()], &creds(), &go2rtc_opts());
     assert!(
         got.contains("ec71db000004: \"ffmpeg:rtsp://10.77.0.104:554/h264Preview_01_main\""),
@@ -493,7 +476,7 @@ fn names_and_order_do_not_depend_on_the_other_cameras() {
         with_main("aabbccddeeff", 4),
         with_main("unknown-10-0-0-5", 5),
     ];
-    let block = |cams: &[CameraRecord], id: &str| -> String {
+    let block = |cams: &[Camera], id: &str| -> String {
         let name = camera_name(id);
         let text = render_yaml(cams, &[], &go2rtc_opts());
         let start = text
@@ -510,7 +493,7 @@ fn names_and_order_do_not_depend_on_the_other_cameras() {
             alone, together,
             "camera {i} changed with the others present"
         );
-        let mut others: Vec<CameraRecord> = all.to_vec();
+        let mut others: Vec<Camera> = all.to_vec();
         others.remove((i + 1) % all.len());
         assert_eq!(block(&others, &cam.id), alone);
     }

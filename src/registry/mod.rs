@@ -1,16 +1,14 @@
 //! The camera registry: what the service knows about each camera, owned by one thread.
 //!
-//! [`record`] is the data of one camera; [`state`] the registry (cameras keyed by id, an
+//! The data of one camera is [`crate::model::Camera`]; [`state`] is the registry (cameras keyed by id, an
 //! index by address), the findings workers send and the changes to publish; the rules
 //! (`transitions.rs`) decide every status transition in one place, as pure functions of
 //! (state, finding, now). The owning thread feeds it findings and the clock, and publishes
 //! what comes back. [`persist`] is the state file that carries the cameras across restarts.
 pub mod persist;
-pub mod record;
 pub mod state;
 mod transitions;
 
-pub use record::{CameraRecord, Capabilities, ProfileInfo, StreamInfo};
 pub use state::{
     Change, Finding, Now, Rediscovery, Registry, Settings, Status, Target, Validation,
 };

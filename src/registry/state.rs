@@ -4,9 +4,9 @@
 //! after a camera went offline). The rules that change the state are in `transitions.rs`.
 //!
 //! Pure: no threads, sockets or clocks; every call that depends on time takes a [`Now`].
-use super::record::CameraRecord;
 use crate::config::Config;
 use crate::mac;
+use crate::model::{Camera, Stream};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant, SystemTime};
@@ -49,8 +49,8 @@ impl Settings {
 /// that another camera has since been seen at, is ignored.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Finding {
-    /// A discovery pass found this camera (see [`CameraRecord::from_discovery`]).
-    Discovered(Box<CameraRecord>),
+    /// A discovery pass found this camera (its liveness fields are the registry's to set).
+    Discovered(Box<Camera>),
     /// A TCP connect to the camera's RTSP port at `ip` succeeded (`reachable`) or not.
     QuickCheck {
         id: String,
@@ -61,7 +61,7 @@ pub enum Finding {
     Validated {
         id: String,
         ip: Ipv4Addr,
-        stream: Option<super::StreamInfo>,
+        stream: Option<Stream>,
     },
     /// `mac` answered ARP at `ip`. Must come from a fresh ARP reply (a sweep, a targeted
     /// request), not from the kernel's neighbour table, whose stale entries would move a
@@ -150,7 +150,7 @@ pub const VALIDATION_LOST_AFTER: Duration = Duration::from_secs(120);
 /// A camera and what the registry alone keeps about it.
 #[derive(Debug, Clone)]
 pub(super) struct Entry {
-    pub record: CameraRecord,
+    pub record: Camera,
     /// Monotonic twin of `record.last_seen`.
     pub seen: Instant,
     /// A `stream_error` was published and no validation has succeeded since.
@@ -185,12 +185,12 @@ impl Registry {
 
     /// The camera `id`.
     #[must_use]
-    pub fn get(&self, id: &str) -> Option<&CameraRecord> {
+    pub fn get(&self, id: &str) -> Option<&Camera> {
         self.entries.get(id).map(|e| &e.record)
     }
 
     /// Every camera, by id.
-    pub fn cameras(&self) -> impl Iterator<Item = &CameraRecord> {
+    pub fn cameras(&self) -> impl Iterator<Item = &Camera> {
         self.entries.values().map(|e| &e.record)
     }
 

@@ -1,8 +1,7 @@
 //! Transition tables of the registry: each rule with an explicit `now`, and the exact
 //! changes it must produce (liveness, offline/online, stream errors, addresses, removal).
 use super::*;
-use crate::discovery::engine::Camera;
-use crate::discovery::rtsp::session::{Playable, Transport};
+use crate::model::{Camera, Stream, Transport};
 use std::net::Ipv4Addr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,26 +36,28 @@ pub(crate) fn settings() -> Settings {
 }
 
 /// What a discovery pass reports for a camera at `ip` with `mac`: a playing main stream
-/// at `/live` opened by credential 0, no ONVIF.
-pub(crate) fn found(mac: Option<[u8; 6]>, at_ip: Ipv4Addr) -> CameraRecord {
+/// at `/live` opened by credential 0, no ONVIF (seen at `wall(0)`).
+pub(crate) fn found(mac: Option<[u8; 6]>, at_ip: Ipv4Addr) -> Camera {
     let mut c = Camera::new(at_ip);
     c.mac = mac.as_ref().map(crate::mac::mac_to_string);
     c.id = crate::model::camera_id(mac.as_ref(), None, None, at_ip);
-    c.main = Some(Playable {
+    c.main = Some(Stream {
         url: format!("rtsp://{at_ip}:554/live"),
         codec: "h264".into(),
         width: Some(1920),
         height: Some(1080),
         transport: Transport::Tcp,
-        requests: 4,
     });
     c.username = Some("admin".into());
     c.credential_index = Some(0);
-    CameraRecord::from_discovery(&c, wall(0), 80)
+    c.derive(&[], 80);
+    c.last_seen = wall(0);
+    c.last_validated = Some(wall(0));
+    c
 }
 
 /// The same camera seen by a pass that reached it but neither ONVIF nor a stream.
-pub(crate) fn found_bare(mac: Option<[u8; 6]>, at_ip: Ipv4Addr) -> CameraRecord {
+pub(crate) fn found_bare(mac: Option<[u8; 6]>, at_ip: Ipv4Addr) -> Camera {
     let mut r = found(mac, at_ip);
     r.main = None;
     r.rtsp_urls.clear();
@@ -65,7 +66,7 @@ pub(crate) fn found_bare(mac: Option<[u8; 6]>, at_ip: Ipv4Addr) -> CameraRecord 
     r
 }
 
-pub(crate) fn disc(r: CameraRecord) -> Finding {
+pub(crate) fn disc(r: Camera) -> Finding {
     Finding::Discovered(Box::new(r))
 }
 
@@ -81,12 +82,12 @@ pub(crate) fn played(id: &str, at_ip: Ipv4Addr) -> Finding {
     Finding::Validated {
         id: id.into(),
         ip: at_ip,
-        stream: Some(StreamInfo {
+        stream: Some(Stream {
             url: format!("rtsp://{at_ip}:554/live"),
             codec: "h264".into(),
             width: Some(1920),
             height: Some(1080),
-            udp_only: false,
+            transport: Transport::Tcp,
         }),
     }
 }

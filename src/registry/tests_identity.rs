@@ -1,8 +1,8 @@
 //! Identity tables: fallback ids merged into MAC identities, discoveries without a MAC,
 //! contradicting devices, address swaps; and the record helpers they rely on.
-use super::record::{default_name, rehost, IP_HISTORY_MAX};
 use super::tests::*;
 use super::*;
+use crate::model::{default_name, rehost, IP_HISTORY_MAX};
 
 const FALLBACK: &str = "unknown-10-0-0-5";
 

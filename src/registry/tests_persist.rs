@@ -2,13 +2,14 @@
 //! temp directory. The save policy, credential matching and restore: `tests_restore.rs`.
 use super::persist::{decode, encode, load, save, StateError, MAX_CAMERAS, MAX_STATE_BYTES};
 use super::tests::{ip, wall, ID_A};
-use super::*;
+
+use crate::model::{Camera, Capabilities, Profile, Stream, Transport};
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// A record with every field set (times in whole seconds: the file keeps seconds).
-pub(super) fn full() -> CameraRecord {
-    CameraRecord {
+pub(super) fn full() -> Camera {
+    Camera {
         id: ID_A.into(),
         ip: ip(7),
         mac: Some("44:19:b6:00:00:0a".into()),
@@ -23,23 +24,23 @@ pub(super) fn full() -> CameraRecord {
             ("main".to_owned(), "rtsp://10.0.0.7:554/main".to_owned()),
             ("sub".to_owned(), "rtsp://10.0.0.7:554/sub".to_owned()),
         ]),
-        main: Some(StreamInfo {
+        main: Some(Stream {
             url: "rtsp://10.0.0.7:554/main".into(),
             codec: "h265".into(),
             width: Some(2560),
             height: Some(1440),
-            udp_only: false,
+            transport: Transport::Tcp,
         }),
-        sub: Some(StreamInfo {
+        sub: Some(Stream {
             url: "rtsp://10.0.0.7:554/sub".into(),
             codec: "h264".into(),
             width: Some(640),
             height: Some(360),
-            udp_only: true,
+            transport: Transport::Udp,
         }),
         username: Some("viewer".into()),
         credential_index: Some(2),
-        profiles: vec![ProfileInfo {
+        profiles: vec![Profile {
             name: "Main".into(),
             token: "Profile_1".into(),
             width: Some(2560),
@@ -63,30 +64,13 @@ pub(super) fn full() -> CameraRecord {
 }
 
 /// A record with nothing optional set.
-pub(super) fn bare() -> CameraRecord {
-    CameraRecord {
+pub(super) fn bare() -> Camera {
+    Camera {
         id: "unknown-10-0-0-9".into(),
-        ip: ip(9),
-        mac: None,
         name: "Camera-10-0-0-9".into(),
-        manufacturer: None,
-        model: None,
-        serial_number: None,
-        firmware_version: None,
-        onvif_url: None,
-        http_url: None,
-        rtsp_urls: BTreeMap::new(),
-        main: None,
-        sub: None,
-        username: None,
-        credential_index: None,
-        profiles: Vec::new(),
-        capabilities: Capabilities::default(),
         ip_history: Vec::new(),
         online: false,
-        stream_active: false,
-        last_seen: UNIX_EPOCH,
-        last_validated: None,
+        ..Camera::new(ip(9))
     }
 }
 

@@ -7,6 +7,7 @@ use super::tests::{
 };
 use super::tests_persist::{bare, full};
 use super::*;
+use crate::model::Camera;
 use crate::secret::{Credential, Secret};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -80,7 +81,7 @@ fn a_credential_is_kept_only_while_its_index_still_names_its_user() {
 // ---- restore ----
 
 /// Camera A discovered at t=0 (online, streaming, credential 0), through the file.
-fn saved_a() -> Vec<CameraRecord> {
+fn saved_a() -> Vec<Camera> {
     let mut r = Registry::new(settings());
     assert_eq!(
         r.apply(disc(found(Some(MAC_A), ip(5))), at(0)),
@@ -95,7 +96,7 @@ fn saved_a() -> Vec<CameraRecord> {
 }
 
 /// A registry restarted at t=1000 from `records`.
-fn restored(records: Vec<CameraRecord>) -> Registry {
+fn restored(records: Vec<Camera>) -> Registry {
     let mut r = Registry::new(settings());
     let ids: Vec<Change> = records.iter().map(|c| Change::New(c.id.clone())).collect();
     assert_eq!(r.restore(records, at(1000)), ids);

@@ -25,10 +25,10 @@
 //!   published record changed other than in its timestamps.
 //! - **Removal.** With CAMERA_REMOVE_AFTER set, an offline camera unseen that long is
 //!   forgotten (`Removed`). Unset (the default), cameras are kept forever, as the original.
-use super::record::{default_name, CameraRecord};
 use super::state::{Change, Entry, Finding, LastValidation, Now, Registry, Status};
-use super::StreamInfo;
 use crate::mac;
+use crate::model::Stream;
+use crate::model::{default_name, Camera};
 use std::net::Ipv4Addr;
 
 impl Registry {
@@ -96,7 +96,7 @@ impl Registry {
         out.finish()
     }
 
-    fn discovered(&mut self, found: CameraRecord, now: Now, out: &mut Out) {
+    fn discovered(&mut self, found: Camera, now: Now, out: &mut Out) {
         let ip = found.ip;
         // Observed before the camera's last move, at another address: the camera moved
         // while the pass ran; its old address must not come back.
@@ -157,7 +157,7 @@ impl Registry {
         }
     }
 
-    fn insert_new(&mut self, mut found: CameraRecord, now: Now, out: &mut Out) {
+    fn insert_new(&mut self, mut found: Camera, now: Now, out: &mut Out) {
         let played = found.main.is_some();
         found.online = true;
         found.stream_active = played;
@@ -286,7 +286,7 @@ fn stream_ok(e: &mut Entry, now: Now, st: &mut Vec<Status>) {
     }
 }
 
-fn validated(e: &mut Entry, stream: Option<StreamInfo>, now: Now, st: &mut Vec<Status>) {
+fn validated(e: &mut Entry, stream: Option<Stream>, now: Now, st: &mut Vec<Status>) {
     match stream {
         Some(info) => {
             seen(e, now, st);
@@ -298,7 +298,7 @@ fn validated(e: &mut Entry, stream: Option<StreamInfo>, now: Now, st: &mut Vec<S
                     (Some(w), Some(h)) => (Some(w), Some(h)),
                     _ => (main.width, main.height),
                 };
-                *main = StreamInfo {
+                *main = Stream {
                     width,
                     height,
                     ..info
@@ -323,7 +323,7 @@ fn offline(e: &mut Entry, st: &mut Vec<Status>) {
 
 /// Fills `rec` with what `found` (the same camera, already at `found`'s address) knows;
 /// what `found` lacks is kept.
-fn merge(rec: &mut CameraRecord, found: CameraRecord) {
+fn merge(rec: &mut Camera, found: Camera) {
     fn keep<T>(old: &mut Option<T>, new: Option<T>) {
         if new.is_some() {
             *old = new;
@@ -351,19 +351,19 @@ fn merge(rec: &mut CameraRecord, found: CameraRecord) {
     if !found.profiles.is_empty() {
         rec.profiles = found.profiles;
     }
-    if found.capabilities != super::Capabilities::default() {
+    if found.capabilities.any() {
         rec.capabilities = found.capabilities;
     }
 }
 
 /// Two records that cannot be the same device: different serial numbers, or different
 /// WS-Discovery endpoints (ids `unknown-ep-…`), or different MACs.
-fn contradicts(a: &CameraRecord, b: &CameraRecord) -> bool {
+fn contradicts(a: &Camera, b: &Camera) -> bool {
     let differ = |x: &Option<String>, y: &Option<String>| match (x, y) {
         (Some(x), Some(y)) => !x.trim().eq_ignore_ascii_case(y.trim()),
         _ => false,
     };
-    let endpoint = |r: &CameraRecord| r.id.starts_with("unknown-ep-");
+    let endpoint = |r: &Camera| r.id.starts_with("unknown-ep-");
     differ(&a.serial_number, &b.serial_number)
         || differ(&a.mac, &b.mac)
         || (endpoint(a) && endpoint(b) && a.id != b.id)
@@ -371,8 +371,8 @@ fn contradicts(a: &CameraRecord, b: &CameraRecord) -> bool {
 
 /// The published record is the same apart from `last_seen`/`last_validated` (a frame rate
 /// that is NaN counts as equal to itself, so a bad camera cannot cause an update per scan).
-fn same_details(a: &CameraRecord, b: &CameraRecord) -> bool {
-    let norm = |r: &CameraRecord| {
+fn same_details(a: &Camera, b: &Camera) -> bool {
+    let norm = |r: &Camera| {
         let mut r = r.clone();
         r.last_seen = std::time::UNIX_EPOCH;
         r.last_validated = None;

@@ -3,8 +3,9 @@
 //! defect), and that an unreachable camera goes offline in time, once.
 use super::tests::{defaults, secs_of, t};
 use super::*;
+use crate::model::{Stream, Transport};
 use crate::registry::tests::{found, ID_A, MAC_A};
-use crate::registry::{Change, Finding, Now, Registry, Status, StreamInfo};
+use crate::registry::{Change, Finding, Now, Registry, Status};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const SCAN_SECS: u64 = 40;
@@ -96,12 +97,12 @@ impl<F: Fn(u64) -> bool> Sim<F> {
                     return;
                 }
                 for v in self.reg.validations_due(now(at)) {
-                    let stream = up.then(|| StreamInfo {
+                    let stream = up.then(|| Stream {
                         url: v.url.clone(),
                         codec: "h264".into(),
                         width: Some(1920),
                         height: Some(1080),
-                        udp_only: false,
+                        transport: Transport::Tcp,
                     });
                     let f = Finding::Validated {
                         id: v.id,

@@ -6,8 +6,9 @@ use super::resend::Resend;
 use crate::config::Config;
 use crate::contract::{cap_frigate, Contracts, Publishing};
 use crate::frigate::{self, FrigateOptions};
+use crate::model::Camera;
 use crate::publish::{Message, Publisher};
-use crate::registry::{CameraRecord, Change, Registry};
+use crate::registry::{Change, Registry};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -102,7 +103,7 @@ impl Announcer {
     /// Frigate reads); the reload trigger only when the file changed (or cannot be written,
     /// MQTT then being Frigate's only way to learn of the change). One WARN per camera left
     /// out.
-    pub fn frigate(&mut self, cams: &[CameraRecord]) {
+    pub fn frigate(&mut self, cams: &[Camera]) {
         if !self.cfg.frigate_update_enabled {
             return;
         }

@@ -10,9 +10,10 @@ use crate::discovery::engine::{self, plan::url_port, Report};
 use crate::discovery::rtsp::session::{self, Timeouts};
 use crate::discovery::{arping, net, scan};
 use crate::health::Progress;
+use crate::model::Camera;
 use crate::publish::Publisher;
 use crate::registry::persist::{self, SaveClock};
-use crate::registry::{self, CameraRecord, Change, Finding, Now, Registry, StreamInfo};
+use crate::registry::{self, Change, Finding, Now, Registry};
 use crate::scheduler::{self, Action, Scheduler};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
@@ -26,7 +27,7 @@ pub enum Event {
     /// A discovery pass ended.
     Pass(Box<Report>),
     /// A camera a running pass has finished with (published before the pass ends).
-    Early(Box<engine::Camera>),
+    Early(Box<engine::Found>),
     /// A registry finding (quick check, validation, ARP sighting).
     Finding(Finding),
     /// A WS-Discovery Hello from a camera at this address (between scans).
@@ -54,7 +55,7 @@ pub struct Cameras {
     last_hello_rescan: Option<Instant>,
     /// The cameras as last published, for the health report (read by the publisher's
     /// on-connect hook on its own thread).
-    pub snapshot: Arc<Mutex<Vec<CameraRecord>>>,
+    pub snapshot: Arc<Mutex<Vec<Camera>>>,
 }
 
 fn now() -> Now {
@@ -73,7 +74,7 @@ impl Cameras {
     pub fn new(
         cfg: Arc<Config>,
         publisher: Publisher,
-        snapshot: Arc<Mutex<Vec<CameraRecord>>>,
+        snapshot: Arc<Mutex<Vec<Camera>>>,
     ) -> std::io::Result<(Self, Receiver<Event>)> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let workers = match cfg.discovery.workers {
@@ -234,7 +235,7 @@ impl Cameras {
                     let port = self
                         .registry
                         .get(&t.id)
-                        .and_then(CameraRecord::primary_url)
+                        .and_then(Camera::primary_url)
                         .and_then(url_port)
                         .unwrap_or(554);
                     let (tx, timeout) = (self.tx.clone(), self.cfg.discovery.scan_connect_timeout);
@@ -269,13 +270,7 @@ impl Cameras {
                     self.threads.workers().submit(move || {
                         let c = cred.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
                         let stream = match session::probe(&v.url, c, &t) {
-                            Ok(p) => Some(StreamInfo {
-                                url: p.url,
-                                codec: p.codec,
-                                width: p.width,
-                                height: p.height,
-                                udp_only: p.transport == session::Transport::Udp,
-                            }),
+                            Ok(p) => Some(p.stream),
                             Err(e) => {
                                 log::info!("validation of {}: {e}", v.id);
                                 None
@@ -340,7 +335,7 @@ impl Cameras {
 
     /// When the pass that started at `started` saw camera `c`: when its main stream played,
     /// else when the pass started (now, when no pass start is known).
-    fn observed(started: Option<Now>, c: &engine::Camera) -> Now {
+    fn observed(started: Option<Now>, c: &engine::Found) -> Now {
         let after = Duration::from_millis(c.found_ms.unwrap_or(0));
         let start = started.unwrap_or_else(now);
         Now {
@@ -360,11 +355,8 @@ impl Cameras {
                     // Dated when the pass saw it: a camera that moved meanwhile keeps its
                     // new address (the registry ignores the older sighting).
                     let seen = Self::observed(started, c);
-                    let rec = CameraRecord::from_discovery(c, seen.wall, self.cfg.http_port);
-                    changes.extend(
-                        self.registry
-                            .apply(Finding::Discovered(Box::new(rec)), seen),
-                    );
+                    let cam = Box::new(c.camera.clone());
+                    changes.extend(self.registry.apply(Finding::Discovered(cam), seen));
                 }
                 self.publish(&changes);
                 self.scheduler
@@ -394,10 +386,9 @@ impl Cameras {
             }
             Event::Early(c) => {
                 let seen = Self::observed(self.scanning, &c);
-                let rec = CameraRecord::from_discovery(&c, seen.wall, self.cfg.http_port);
                 let changes = self
                     .registry
-                    .apply(Finding::Discovered(Box::new(rec)), seen);
+                    .apply(Finding::Discovered(Box::new(c.camera)), seen);
                 self.publish(&changes);
             }
             Event::Hello(ip) => {
@@ -446,7 +437,7 @@ impl Cameras {
 
     /// After a full pass and after changes between passes (see [`Announcer::frigate`]).
     fn update_frigate(&mut self) {
-        let cams: Vec<CameraRecord> = self.registry.cameras().cloned().collect();
+        let cams: Vec<Camera> = self.registry.cameras().cloned().collect();
         self.announcer.frigate(&cams);
     }
 

@@ -12,8 +12,8 @@ use crate::contract::current::{self, ServiceFacts};
 use crate::contract::Contracts;
 use crate::health::notify::{watchdog_period, Notifier, Watchdog};
 use crate::health::{self, resources::Sampler, Progress, Status};
+use crate::model::Camera;
 use crate::publish::{self, Message, MetricsSnapshot};
-use crate::registry::CameraRecord;
 use crossbeam_channel::{bounded, select};
 use parking_lot::Mutex;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -41,7 +41,7 @@ struct Reporter {
     cfg: Arc<Config>,
     contracts: Contracts,
     hostname: String,
-    snapshot: Arc<Mutex<Vec<CameraRecord>>>,
+    snapshot: Arc<Mutex<Vec<Camera>>>,
     status: Status,
     /// The latest `resources` sample (taken by the service thread).
     resources: Mutex<Sampler>,
@@ -63,7 +63,7 @@ impl Reporter {
         current::health_message(&self.contracts.current, &cams, &facts, SystemTime::now())
     }
 
-    fn facts(&self, connected: Option<bool>) -> (MetricsSnapshot, ServiceFacts, Vec<CameraRecord>) {
+    fn facts(&self, connected: Option<bool>) -> (MetricsSnapshot, ServiceFacts, Vec<Camera>) {
         let status = &self.status;
         let metrics = status.metrics();
         let p: Progress = status.progress();
@@ -110,7 +110,7 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
         .map_err(ServiceError::Signals)?;
 
     let cfg = Arc::new(cfg);
-    let snapshot: Arc<Mutex<Vec<CameraRecord>>> = Arc::default();
+    let snapshot: Arc<Mutex<Vec<Camera>>> = Arc::default();
     let status = Status::new(cfg.discovery.enabled, cfg.discovery_interval);
     let reporter = Arc::new(Reporter {
         contracts: Contracts::from_config(&cfg),

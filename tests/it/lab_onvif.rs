@@ -105,9 +105,9 @@ fn cameras_answer_with_the_right_credential() {
         assert_eq!(d.model, o["model"].as_str().unwrap(), "{ip}");
         assert_eq!(d.serial, o["serial"].as_str().unwrap(), "{ip}");
         let uris: Vec<&str> = d
-            .profiles
+            .stream_uris
             .iter()
-            .map(|p| p.stream_uri.as_deref().unwrap_or("(none)"))
+            .map(|u| u.as_deref().unwrap_or("(none)"))
             .collect();
         let want_uris: Vec<&str> = o["stream_uris"]
             .as_array()

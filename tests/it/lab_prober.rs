@@ -168,17 +168,17 @@ fn finds_main_and_sub_streams_within_budget() {
         let url = |p: Option<&str>| p.map(|p| format!("rtsp://{}:{}{p}", c.ip, c.port));
         let name = c.name;
         assert_eq!(
-            r.main.as_ref().map(|s| s.url.clone()),
+            r.main.as_ref().map(|s| s.stream.url.clone()),
             url(c.main),
             "{name}: {r:?}"
         );
         assert_eq!(
-            r.sub.as_ref().map(|s| s.url.clone()),
+            r.sub.as_ref().map(|s| s.stream.url.clone()),
             url(c.sub),
             "{name}: {r:?}"
         );
         if let Some(m) = &r.main {
-            let tr = serde_json::to_value(m.transport).expect("transport");
+            let tr = serde_json::to_value(m.stream.transport).expect("transport");
             assert_eq!(tr, c.transport, "{name}");
             assert_eq!(r.credential, c.cred, "{name}: the credential that worked");
         }
@@ -198,8 +198,14 @@ fn finds_main_and_sub_streams_within_budget() {
     }
     // Codecs the lab serves: cam5's main is H.265, its sub H.264.
     let cam5 = &reports[1];
-    assert_eq!(cam5.main.as_ref().map(|s| s.codec.as_str()), Some("h265"));
-    assert_eq!(cam5.sub.as_ref().map(|s| s.codec.as_str()), Some("h264"));
+    assert_eq!(
+        cam5.main.as_ref().map(|s| s.stream.codec.as_str()),
+        Some("h265")
+    );
+    assert_eq!(
+        cam5.sub.as_ref().map(|s| s.stream.codec.as_str()),
+        Some("h264")
+    );
     // The noise host: nothing, and one clear line.
     let noise = &reports[7];
     assert_eq!(noise.errors.len(), 1, "{:?}", noise.errors);
@@ -417,12 +423,12 @@ fn a_discovery_like_run_stays_within_83_requests() {
         let url = |p: Option<&str>| p.map(|p| format!("rtsp://{}:{}{p}", c.ip, c.port));
         let name = c.name;
         assert_eq!(
-            r.main.as_ref().map(|s| s.url.clone()),
+            r.main.as_ref().map(|s| s.stream.url.clone()),
             url(c.main),
             "{name}: {r:?}"
         );
         assert_eq!(
-            r.sub.as_ref().map(|s| s.url.clone()),
+            r.sub.as_ref().map(|s| s.stream.url.clone()),
             url(c.sub),
             "{name}: {r:?}"
         );

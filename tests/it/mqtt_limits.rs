@@ -11,8 +11,8 @@ use crate::support::broker::Broker;
 use crate::support::common::{eventually, metrics, settings};
 use crate::support::netns::{can_netns, LoNs};
 use crate::support::rumqttd::{self, Rumqttd};
+use camera_detector::model::{Camera, Stream, Transport};
 use camera_detector::publish::{self, Message};
-use camera_detector::registry::{CameraRecord, Capabilities, StreamInfo};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
@@ -24,29 +24,25 @@ const CAMERAS: usize = 150;
 /// listens there, so every check fails at once and nothing leaves the namespace).
 fn state_file(path: &std::path::Path, n: usize) {
     let now = SystemTime::now();
-    let cams: Vec<CameraRecord> = (0..n)
+    let cams: Vec<Camera> = (0..n)
         .map(|i| {
             let (hi, lo) = (i / 250, i % 250 + 1);
             let ip = std::net::Ipv4Addr::new(127, 77, hi as u8 + 1, lo as u8);
             let mac = format!("02:cd:00:00:{hi:02x}:{lo:02x}");
             let url = |p: &str| format!("rtsp://{ip}:554/{p}");
-            let stream = |p: &str| StreamInfo {
+            let stream = |p: &str| Stream {
                 url: url(p),
                 codec: "h264".into(),
                 width: Some(1920),
                 height: Some(1080),
-                udp_only: false,
+                transport: Transport::Tcp,
             };
-            CameraRecord {
+            Camera {
                 id: mac.replace(':', ""),
-                ip,
                 mac: Some(mac),
                 name: format!("Camera {i:03}"),
                 manufacturer: Some("Acme".into()),
                 model: Some("C-1".into()),
-                serial_number: None,
-                firmware_version: None,
-                onvif_url: None,
                 http_url: Some(format!("http://{ip}:80")),
                 rtsp_urls: [
                     ("main".to_owned(), url("main")),
@@ -58,13 +54,10 @@ fn state_file(path: &std::path::Path, n: usize) {
                 sub: Some(stream("sub")),
                 username: Some("admin".into()),
                 credential_index: Some(0),
-                profiles: Vec::new(),
-                capabilities: Capabilities::default(),
-                ip_history: vec![ip],
-                online: true,
                 stream_active: true,
                 last_seen: now,
                 last_validated: Some(now),
+                ..Camera::new(ip)
             }
         })
         .collect();

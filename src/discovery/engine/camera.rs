@@ -1,36 +1,27 @@
-//! What one discovery pass reports: the cameras (identity, metadata, the streams seen to
-//! play) and the counts that say what it cost. Assembled from the findings by [`Hosts`],
-//! which the coordinating thread alone owns.
+//! What one pass learns of each host ([`Found`]: the camera as far as the pass knows it, and
+//! what it learnt on the way), kept per address by [`Hosts`], which the coordinating thread
+//! alone owns; at the end of the pass, [`Hosts::finish`] splits them into cameras (ids,
+//! names and URLs derived) and rejected hosts.
 use crate::camdb::Brand;
-use crate::discovery::rtsp::session::Playable;
 use crate::mac;
-use crate::model::camera_id;
+use crate::model::{camera_id, Camera};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-/// One camera found by a pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Camera {
-    /// MAC without separators (lower case); else `UNKNOWN-…` from the ONVIF endpoint,
-    /// serial number or IP (see [`camera_id`]).
-    pub id: String,
-    pub ip: Ipv4Addr,
-    /// `aa:bb:cc:dd:ee:ff`.
-    pub mac: Option<String>,
+/// One host as a pass found it: the camera (its id, name and URLs are derived when the
+/// pass reports it) and what the pass learnt on the way. Serialised as the scan report's
+/// camera ([`super::report`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub camera: Camera,
     /// Brand id of the camera database (`hikvision`, `tp-link`, ...).
     pub vendor: Option<String>,
     /// Which hint named it: `onvif` (manufacturer), `mdns` (service name), `oui` (the MAC's
     /// IEEE registrant), `http-server`/`http-title` (the web page on port 80),
     /// `rtsp-server`/`rtsp-realm` (the RTSP server's answers).
     pub vendor_hint: Option<&'static str>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub serial_number: Option<String>,
-    pub firmware_version: Option<String>,
     pub hardware_id: Option<String>,
-    /// The ONVIF device service URL (pointing at `ip`).
-    pub onvif_url: Option<String>,
     /// WS-Discovery EndpointReference address.
     pub endpoint: Option<String>,
     /// mDNS instance name.
@@ -38,18 +29,15 @@ pub struct Camera {
     /// How the camera was found: `scan`, `wsd`, `mdns`.
     pub sources: Vec<&'static str>,
     pub open_ports: Vec<u16>,
-    /// The main stream, seen to play (no credentials in the URL).
-    pub main: Option<Playable>,
-    pub sub: Option<Playable>,
     pub snapshot_url: Option<String>,
-    /// ONVIF media profiles.
-    pub profiles: Vec<Profile>,
-    /// ONVIF services offered (analytics, events, imaging, media, ptz).
-    pub capabilities: Option<crate::discovery::onvif::client::DeviceCapabilities>,
-    /// User name of the credential that worked (the password is never reported).
-    pub username: Option<String>,
-    /// Its position in the configured credential list.
-    pub credential_index: Option<usize>,
+    /// The stream URI ONVIF gave for each of `camera.profiles`, in the same order.
+    pub profile_urls: Vec<Option<String>>,
+    /// ONVIF answered with an identity (a camera even without a playing stream); its
+    /// services are `camera.capabilities`.
+    pub onvif: bool,
+    /// RTSP requests the main and the sub stream took (their paths, DESCRIBE on).
+    pub main_requests: u32,
+    pub sub_requests: u32,
     /// The RTSP server answered a random decoy path as if it existed.
     pub accepts_any_path: bool,
     /// Milliseconds from the start of the pass until its main stream was seen to play.
@@ -59,39 +47,29 @@ pub struct Camera {
     /// Milliseconds its ONVIF interrogation took.
     pub onvif_ms: u64,
     /// Dictionary paths tried without success and what came of each (`/path: 404`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tried: Vec<String>,
     /// What went wrong on the way (one line each, naming ip, port and phase).
     pub errors: Vec<String>,
 }
 
-impl Camera {
-    /// A record with nothing known but the address.
+impl Found {
+    /// A host with nothing known but the address.
     #[must_use]
     pub fn new(ip: Ipv4Addr) -> Self {
-        Camera {
-            id: String::new(),
-            ip,
-            mac: None,
+        Found {
+            camera: Camera::new(ip),
             vendor: None,
             vendor_hint: None,
-            manufacturer: None,
-            model: None,
-            serial_number: None,
-            firmware_version: None,
             hardware_id: None,
-            onvif_url: None,
             endpoint: None,
             mdns_name: None,
             sources: Vec::new(),
             open_ports: Vec::new(),
-            main: None,
-            sub: None,
             snapshot_url: None,
-            profiles: Vec::new(),
-            capabilities: None,
-            username: None,
-            credential_index: None,
+            profile_urls: Vec::new(),
+            onvif: false,
+            main_requests: 0,
+            sub_requests: 0,
             accepts_any_path: false,
             found_ms: None,
             probe_ms: 0,
@@ -100,120 +78,6 @@ impl Camera {
             errors: Vec::new(),
         }
     }
-}
-
-/// An ONVIF media profile, as reported.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Profile {
-    pub name: String,
-    pub token: String,
-    pub encoding: Option<String>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub framerate: Option<f32>,
-    pub stream_url: Option<String>,
-}
-
-/// Counts of one pass (for the note of the issue, the health payload and benches).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Stats {
-    pub hosts_planned: usize,
-    pub connects: usize,
-    /// On-link hosts skipped by the scan because they did not answer ARP.
-    pub arp_silent: usize,
-    pub open_ports: usize,
-    pub scan_ms: u64,
-    pub peak_in_flight: usize,
-    pub wsd_matches: usize,
-    pub mdns_records: usize,
-    pub onvif_requests: u32,
-    pub onvif_auth_failures: u32,
-    pub rtsp_requests: u32,
-    pub rtsp_failed_logins: u32,
-    /// When the last ONVIF/RTSP job answered (the rest of the pass is the listen window).
-    pub work_done_ms: u64,
-    /// How long the MAC lookup after the pass took.
-    pub mac_ms: u64,
-    /// The host whose ONVIF and RTSP work took longest, and how long (ms).
-    pub slowest_host: Option<Ipv4Addr>,
-    pub slowest_host_ms: u64,
-    pub elapsed_ms: u64,
-}
-
-/// The result of one pass.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Report {
-    pub cameras: Vec<Camera>,
-    /// Hosts that had an open RTSP port but no playing stream and no ONVIF identity.
-    pub rejected: Vec<Rejected>,
-    pub stats: Stats,
-    /// Plan notes (networks trimmed, interfaces skipped) and source errors.
-    pub notes: Vec<String>,
-}
-
-/// The report as a plain-text table (one camera per block), for people.
-#[must_use]
-pub fn table(r: &Report) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let stream = |s: &Option<Playable>| {
-        s.as_ref().map_or("-".to_owned(), |p| {
-            let size = match (p.width, p.height) {
-                (Some(w), Some(h)) => format!(" {w}x{h}"),
-                _ => String::new(),
-            };
-            let transport = match p.transport {
-                crate::discovery::rtsp::session::Transport::Tcp => "tcp",
-                crate::discovery::rtsp::session::Transport::Udp => "udp",
-            };
-            format!("{} ({}{size}, {transport})", p.url, p.codec)
-        })
-    };
-    for c in &r.cameras {
-        let what = [&c.manufacturer, &c.model]
-            .iter()
-            .filter_map(|s| s.as_deref())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let _ = writeln!(
-            out,
-            "{}  {}  {}  {}",
-            c.id,
-            c.ip,
-            c.mac.as_deref().unwrap_or("-"),
-            if what.is_empty() {
-                c.vendor.as_deref().unwrap_or("-").to_owned()
-            } else {
-                what
-            }
-        );
-        let _ = writeln!(out, "    main  {}", stream(&c.main));
-        let _ = writeln!(out, "    sub   {}", stream(&c.sub));
-        if let Some(u) = &c.username {
-            let _ = writeln!(out, "    user  {u}");
-        }
-    }
-    for x in &r.rejected {
-        let _ = writeln!(
-            out,
-            "not a camera: {} ports {:?}: {}",
-            x.ip,
-            x.open_ports,
-            x.errors.first().map_or("", String::as_str)
-        );
-    }
-    let s = &r.stats;
-    let _ = writeln!(
-        out,
-        "{} cameras in {:.1} s ({} hosts, {} open ports, {} RTSP requests, {} failed logins)",
-        r.cameras.len(),
-        s.elapsed_ms as f64 / 1000.0,
-        s.hosts_planned,
-        s.open_ports,
-        s.rtsp_requests,
-        s.rtsp_failed_logins
-    );
-    out
 }
 
 /// A host that is not reported as a camera, and why.
@@ -230,30 +94,9 @@ pub struct Rejected {
 /// Per-host findings, keyed by IP, owned by the coordinating thread.
 #[derive(Debug, Default)]
 pub struct Hosts {
-    pub by_ip: BTreeMap<Ipv4Addr, Camera>,
-    /// ONVIF answered with an identity (a camera even without a playing stream).
-    pub onvif_ok: std::collections::BTreeSet<Ipv4Addr>,
+    pub by_ip: BTreeMap<Ipv4Addr, Found>,
     /// MACs learnt on the way (the scan's ARP sweep).
     pub macs: BTreeMap<Ipv4Addr, [u8; 6]>,
-}
-
-impl Report {
-    /// One line on where the pass's time went: the phases and the slowest host.
-    #[must_use]
-    pub fn phases(&self) -> String {
-        let s = &self.stats;
-        let secs = |ms: u64| ms as f64 / 1000.0;
-        let slowest = s.slowest_host.map_or(String::new(), |ip| {
-            format!("; slowest host {ip} ({:.1} s)", secs(s.slowest_host_ms))
-        });
-        format!(
-            "scan {:.1} s, probes done at {:.1} s, MACs {:.1} s, pass {:.1} s{slowest}",
-            secs(s.scan_ms),
-            secs(s.work_done_ms),
-            secs(s.mac_ms),
-            secs(s.elapsed_ms)
-        )
-    }
 }
 
 impl Hosts {
@@ -268,12 +111,12 @@ impl Hosts {
     }
 
     /// The record of `ip` (created if need be), without saying how it was found.
-    pub fn record(&mut self, ip: Ipv4Addr) -> &mut Camera {
-        self.by_ip.entry(ip).or_insert_with(|| Camera::new(ip))
+    pub fn record(&mut self, ip: Ipv4Addr) -> &mut Found {
+        self.by_ip.entry(ip).or_insert_with(|| Found::new(ip))
     }
 
     /// The record of `ip`, created on first sight with `source`.
-    pub fn seen(&mut self, ip: Ipv4Addr, source: &'static str) -> &mut Camera {
+    pub fn seen(&mut self, ip: Ipv4Addr, source: &'static str) -> &mut Found {
         let c = self.record(ip);
         if !c.sources.contains(&source) {
             c.sources.push(source);
@@ -283,22 +126,32 @@ impl Hosts {
 
     /// The camera at `ip` as it stands, if it is complete enough to report before the pass
     /// ends: a main stream seen to play and a MAC learnt by ARP (so that its id is final).
+    /// `http_port` for its web page's URL.
     #[must_use]
-    pub fn early(&self, ip: Ipv4Addr) -> Option<Camera> {
+    pub fn early(&self, ip: Ipv4Addr, http_port: u16) -> Option<Found> {
         let mac = self.macs.get(&ip)?;
-        let mut c = self.by_ip.get(&ip).filter(|c| c.main.is_some())?.clone();
-        identify(&mut c, Some(mac));
+        let mut c = self
+            .by_ip
+            .get(&ip)
+            .filter(|c| c.camera.main.is_some())?
+            .clone();
+        identify(&mut c, Some(mac), http_port);
         Some(c)
     }
 
     /// Splits into cameras (a playing main stream or an ONVIF identity) and the rest;
-    /// `macs` gives each IP's MAC where known. Ids and vendor hints are filled here.
-    pub fn finish(self, macs: &BTreeMap<Ipv4Addr, [u8; 6]>) -> (Vec<Camera>, Vec<Rejected>) {
+    /// `macs` gives each IP's MAC where known. Ids, names, URLs and vendor hints are filled
+    /// here.
+    pub fn finish(
+        self,
+        macs: &BTreeMap<Ipv4Addr, [u8; 6]>,
+        http_port: u16,
+    ) -> (Vec<Found>, Vec<Rejected>) {
         let mut cameras = Vec::new();
         let mut rejected = Vec::new();
         for (ip, mut c) in self.by_ip {
-            identify(&mut c, macs.get(&ip));
-            if c.main.is_some() || self.onvif_ok.contains(&ip) {
+            identify(&mut c, macs.get(&ip), http_port);
+            if c.camera.main.is_some() || c.onvif {
                 cameras.push(c);
             } else if !c.open_ports.is_empty() || !c.errors.is_empty() {
                 rejected.push(Rejected {
@@ -313,73 +166,36 @@ impl Hosts {
     }
 }
 
-/// Fills MAC, vendor hint (from the OUI when nothing better is known) and id.
-fn identify(c: &mut Camera, mac: Option<&[u8; 6]>) {
-    c.mac = mac.map(mac::mac_to_string);
+/// Fills MAC, vendor hint (from the OUI when nothing better is known), id, and what
+/// follows from them ([`Camera::derive`]).
+fn identify(c: &mut Found, mac: Option<&[u8; 6]>, http_port: u16) {
+    let cam = &mut c.camera;
+    cam.mac = mac.map(mac::mac_to_string);
     if c.vendor.is_none() {
         if let Some(b) = mac.and_then(Brand::from_oui) {
             c.vendor = Some(b.id().to_owned());
             c.vendor_hint = Some("oui");
         }
     }
-    c.id = camera_id(mac, c.endpoint.as_deref(), c.serial_number.as_deref(), c.ip);
+    cam.id = camera_id(
+        mac,
+        c.endpoint.as_deref(),
+        cam.serial_number.as_deref(),
+        cam.ip,
+    );
+    cam.derive(&c.profile_urls, http_port);
     c.open_ports.sort_unstable();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Stream, Transport};
 
     const IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 5);
 
     #[test]
-    fn table_lists_cameras_streams_and_rejects() {
-        let mut c = Camera::new(IP);
-        c.id = "4419b6000001".into();
-        c.mac = Some("44:19:b6:00:00:01".into());
-        c.manufacturer = Some("IPyCam".into());
-        c.model = Some("DS-2CD-SIM".into());
-        c.username = Some("admin".into());
-        c.main = Some(Playable {
-            url: "rtsp://10.0.0.5:8554/Live_Main".into(),
-            codec: "h264".into(),
-            width: Some(640),
-            height: Some(360),
-            transport: crate::discovery::rtsp::session::Transport::Tcp,
-            requests: 4,
-        });
-        let r = Report {
-            cameras: vec![c],
-            rejected: vec![Rejected {
-                ip: Ipv4Addr::new(10, 0, 0, 7),
-                open_ports: vec![554],
-                tried: Vec::new(),
-                errors: vec!["rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response".into()],
-            }],
-            stats: Stats {
-                elapsed_ms: 5100,
-                hosts_planned: 253,
-                open_ports: 8,
-                rtsp_requests: 59,
-                rtsp_failed_logins: 3,
-                ..Stats::default()
-            },
-            notes: Vec::new(),
-        };
-        assert_eq!(
-            table(&r),
-            "4419b6000001  10.0.0.5  44:19:b6:00:00:01  IPyCam DS-2CD-SIM\n\
-             \x20   main  rtsp://10.0.0.5:8554/Live_Main (h264 640x360, tcp)\n\
-             \x20   sub   -\n\
-             \x20   user  admin\n\
-             not a camera: 10.0.0.7 ports [554]: rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response\n\
-             1 cameras in 5.1 s (253 hosts, 8 open ports, 59 RTSP requests, 3 failed logins)\n"
-        );
-    }
-
-    /// The phases line names each phase and the slowest host, camera or not.
-    #[test]
-    fn phases_name_the_slowest_host() {
+    fn the_slowest_host_may_be_no_camera() {
         let mut h = Hosts::default();
         h.seen(IP, "scan").probe_ms = 700;
         let silent = Ipv4Addr::new(10, 0, 0, 9);
@@ -387,61 +203,47 @@ mod tests {
         c.probe_ms = 6000;
         c.onvif_ms = 400;
         assert_eq!(h.slowest(), Some((silent, 6400)));
-        let r = Report {
-            stats: Stats {
-                scan_ms: 2100,
-                work_done_ms: 8400,
-                mac_ms: 20,
-                elapsed_ms: 8500,
-                slowest_host: Some(silent),
-                slowest_host_ms: 6400,
-                ..Stats::default()
-            },
-            ..Report::default()
-        };
-        assert_eq!(
-            r.phases(),
-            "scan 2.1 s, probes done at 8.4 s, MACs 0.0 s, pass 8.5 s; slowest host 10.0.0.9 (6.4 s)"
-        );
         assert_eq!(Hosts::default().slowest(), None);
     }
 
     #[test]
     fn finish_keeps_streams_and_onvif_identities_only() {
         let mut h = Hosts::default();
-        let playing = Playable {
+        let playing = Stream {
             url: "rtsp://10.0.0.5/a".into(),
             codec: "h264".into(),
             width: None,
             height: None,
-            transport: crate::discovery::rtsp::session::Transport::Tcp,
-            requests: 5,
+            transport: Transport::Tcp,
         };
-        h.seen(IP, "scan").main = Some(playing);
+        h.seen(IP, "scan").camera.main = Some(playing);
         h.seen(IP, "mdns");
         let onvif = Ipv4Addr::new(10, 0, 0, 6);
-        h.seen(onvif, "wsd");
-        h.onvif_ok.insert(onvif);
+        h.seen(onvif, "wsd").onvif = true;
         let noise = Ipv4Addr::new(10, 0, 0, 7);
         h.seen(noise, "scan").open_ports = vec![554];
         h.seen(Ipv4Addr::new(10, 0, 0, 8), "wsd");
         let macs = BTreeMap::from([(IP, [0x44, 0x19, 0xb6, 0, 0, 1])]);
         // Early: only with a stream and a MAC from ARP.
-        assert_eq!(h.early(IP), None, "no ARP MAC yet");
+        assert_eq!(h.early(IP, 80), None, "no ARP MAC yet");
         h.macs = macs.clone();
-        let early = h.early(IP).expect("stream + MAC");
+        let early = h.early(IP, 80).expect("stream + MAC");
         assert_eq!(
-            (early.id.as_str(), early.vendor.as_deref()),
+            (early.camera.id.as_str(), early.vendor.as_deref()),
             ("4419b6000001", Some("hikvision"))
         );
-        assert_eq!(h.early(onvif), None, "no stream");
-        let (cams, rejected) = h.finish(&macs);
+        assert_eq!(h.early(onvif, 80), None, "no stream");
+        let (cams, rejected) = h.finish(&macs, 8080);
         assert_eq!(cams.len(), 2);
-        assert_eq!(cams[0].id, "4419b6000001");
-        assert_eq!(cams[0].mac.as_deref(), Some("44:19:b6:00:00:01"));
+        let first = &cams[0].camera;
+        assert_eq!(first.id, "4419b6000001");
+        assert_eq!(first.mac.as_deref(), Some("44:19:b6:00:00:01"));
+        assert_eq!(first.name, "Camera-00:00:01");
+        assert_eq!(first.http_url.as_deref(), Some("http://10.0.0.5:8080"));
+        assert_eq!(first.primary_url(), Some("rtsp://10.0.0.5/a"));
         assert_eq!(cams[0].vendor.as_deref(), Some("hikvision"));
         assert_eq!(cams[0].sources, ["scan", "mdns"]);
-        assert_eq!(cams[1].id, "unknown-10-0-0-6");
+        assert_eq!(cams[1].camera.id, "unknown-10-0-0-6");
         assert_eq!(rejected.len(), 1);
         assert_eq!(rejected[0].ip, noise);
     }

@@ -2,8 +2,9 @@
 //! the per-host records: the glue between the schedule ([`super::plan`]) and the protocol
 //! shells (ONVIF client, RTSP prober, WS-Discovery, ARP). The sources that start a pass
 //! (scan, multicast WS-Discovery, mDNS) are started by [`super::run`].
-use super::camera::{Hosts, Profile, Report};
+use super::camera::{Found, Hosts};
 use super::plan::{url_port, Event, Job, OnvifStreams};
+use super::report::Report;
 use super::settings::Settings;
 use crate::camdb::Brand;
 use crate::cidr::Cidr;
@@ -26,7 +27,11 @@ pub enum Finding {
     Mdns(mdns::MdnsFound),
     MdnsDone(Option<String>),
     /// ONVIF interrogation of a host: its outcome and how long it took (ms).
-    Onvif(Ipv4Addr, Result<onvif::client::Device, String>, u64),
+    Onvif(
+        Ipv4Addr,
+        Result<onvif::client::Device, onvif::ClientError>,
+        u64,
+    ),
     Rtsp {
         ip: Ipv4Addr,
         port: u16,
@@ -84,8 +89,8 @@ pub fn absorb(
             st.wsd_matches += 1;
             let c = hosts.seen(f.ip, "wsd");
             c.endpoint.get_or_insert(f.endpoint.clone());
-            if c.onvif_url.is_none() {
-                c.onvif_url = f.xaddrs.first().cloned();
+            if c.camera.onvif_url.is_none() {
+                c.camera.onvif_url = f.xaddrs.first().cloned();
             }
             vec![Event::Wsd(f.ip, f.xaddrs)]
         }
@@ -112,23 +117,24 @@ pub fn absorb(
             c.onvif_ms += ms;
             let streams = match result {
                 Err(e) => {
-                    c.errors.push(e);
+                    c.errors.push(e.to_string());
                     None
                 }
                 Ok(d) => {
                     st.onvif_requests += d.requests;
                     st.onvif_auth_failures += d.auth_failures;
                     absorb_device(c, &d, &settings.credentials);
-                    hosts.onvif_ok.insert(ip);
-                    let urls = d.profiles.iter().filter_map(|p| p.stream_uri.clone()).fold(
-                        Vec::new(),
-                        |mut v, u| {
-                            if !v.contains(&u) {
-                                v.push(u);
-                            }
-                            v
-                        },
-                    );
+                    let urls =
+                        d.stream_uris
+                            .iter()
+                            .flatten()
+                            .cloned()
+                            .fold(Vec::new(), |mut v, u| {
+                                if !v.contains(&u) {
+                                    v.push(u);
+                                }
+                                v
+                            });
                     Some(OnvifStreams {
                         urls,
                         credential: d.credential,
@@ -149,9 +155,9 @@ pub fn absorb(
             if let Some(m) = &r.main {
                 log::info!(
                     "rtsp {ip}:{port}: main {} ({}), sub {}",
-                    m.url,
-                    m.codec,
-                    r.sub.as_ref().map_or("none", |s| s.url.as_str())
+                    m.stream.url,
+                    m.stream.codec,
+                    r.sub.as_ref().map_or("none", |s| s.stream.url.as_str())
                 );
             }
             let c = hosts.record(ip);
@@ -165,20 +171,23 @@ pub fn absorb(
             if r.main.is_none() {
                 c.tried.extend(r.tried);
             }
-            let main = r.main.is_some() || c.main.is_some();
-            if c.main.is_none() {
-                c.main = r.main;
+            let main = r.main.is_some() || c.camera.main.is_some();
+            if let (None, Some(p)) = (&c.camera.main, r.main) {
+                c.camera.main = Some(p.stream);
+                c.main_requests = p.requests;
             }
-            if c.sub.is_none() {
-                c.sub = r.sub;
+            if let (None, Some(p)) = (&c.camera.sub, r.sub) {
+                c.camera.sub = Some(p.stream);
+                c.sub_requests = p.requests;
             }
+            let cam = &mut c.camera;
             if let Some(i) = r.credential {
-                c.credential_index.get_or_insert(i);
+                cam.credential_index.get_or_insert(i);
             }
             c.accepts_any_path |= r.accepts_any_path;
             c.errors.extend(r.errors);
-            if let Some(i) = c.credential_index {
-                c.username = settings.credentials.get(i).map(|k| k.username.clone());
+            if let Some(i) = cam.credential_index {
+                cam.username = settings.credentials.get(i).map(|k| k.username.clone());
             }
             vec![Event::Rtsp {
                 ip,
@@ -190,33 +199,24 @@ pub fn absorb(
     }
 }
 
-/// Copies what ONVIF said into the camera record.
-fn absorb_device(c: &mut super::camera::Camera, d: &onvif::client::Device, creds: &[Credential]) {
+/// Copies what ONVIF said into the host's record.
+fn absorb_device(f: &mut Found, d: &onvif::client::Device, creds: &[Credential]) {
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let c = &mut f.camera;
     c.manufacturer = text(&d.manufacturer);
     c.model = text(&d.model);
     c.serial_number = text(&d.serial);
     c.firmware_version = text(&d.firmware);
-    c.hardware_id = text(&d.hardware_id);
-    c.snapshot_url.clone_from(&d.snapshot_uri);
+    f.hardware_id = text(&d.hardware_id);
+    f.snapshot_url.clone_from(&d.snapshot_uri);
     if let Some(b) = Brand::from_hint(&d.manufacturer) {
-        c.vendor = Some(b.id().to_owned());
-        c.vendor_hint = Some("onvif");
+        f.vendor = Some(b.id().to_owned());
+        f.vendor_hint = Some("onvif");
     }
-    c.profiles = d
-        .profiles
-        .iter()
-        .map(|p| Profile {
-            name: p.name.clone(),
-            token: p.token.clone(),
-            encoding: p.encoding.clone(),
-            width: p.width,
-            height: p.height,
-            framerate: p.framerate,
-            stream_url: p.stream_uri.clone(),
-        })
-        .collect();
-    c.capabilities = Some(d.capabilities);
+    c.profiles.clone_from(&d.profiles);
+    f.profile_urls.clone_from(&d.stream_uris);
+    c.capabilities = d.capabilities;
+    f.onvif = true;
     if let Some(i) = d.credential {
         c.credential_index = Some(i);
         c.username = creds.get(i).map(|k| k.username.clone());
@@ -244,10 +244,9 @@ pub fn submit(
                     deadline: Instant::now() + s.onvif_timeout + Duration::from_secs(2),
                     max_body: onvif::client::DEFAULT_MAX_BODY,
                 };
-                let mut last = Err(format!("onvif {ip}: no usable XAddr"));
+                let mut last = Err(onvif::ClientError::NoXaddr { ip });
                 for x in &xaddrs {
-                    last = onvif::client::interrogate(x, ip, &s.credentials, &opts)
-                        .map_err(|e| e.to_string());
+                    last = onvif::client::interrogate(x, ip, &s.credentials, &opts);
                     if last.is_ok() {
                         break;
                     }

@@ -9,16 +9,19 @@
 //! - [`run`]: the coordinating thread ([`discover_once`]), the sources it starts, and
 //!   [`spawn_pass`] (a pass in the background);
 //! - [`threads`]: the threads passes run on, kept across passes;
-//! - [`camera`]: the report.
+//! - [`camera`]: what the pass learns of each host ([`Found`]);
+//! - [`report`]: what it reports ([`Report`]), as JSON and as a table.
 pub mod camera;
 pub mod jobs;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod settings;
 pub mod sweep;
 pub mod threads;
 
-pub use camera::{table, Camera, Report, Stats};
+pub use camera::{Found, Hosts};
+pub use report::{table, Rejected, Report, Stats};
 pub use run::{discover_once, discover_once_with, spawn_pass};
 pub use settings::Settings;
 pub use threads::Threads;

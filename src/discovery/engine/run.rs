@@ -3,9 +3,10 @@
 //! [`Plan`], hands the jobs it returns to the worker [`Pool`], and assembles the
 //! [`Report`]. It alone owns the per-host records; everything else talks to it over one
 //! channel. Blocking work never runs on this thread.
-use super::camera::{Camera, Hosts, Report};
+use super::camera::{Found, Hosts};
 use super::jobs::{self, Finding};
 use super::plan::Plan;
+use super::report::Report;
 use super::settings::Settings;
 use super::threads::Threads;
 use crate::discovery::{net, wsd};
@@ -26,7 +27,7 @@ pub fn discover_once(settings: &Arc<Settings>, threads: &Threads) -> Report {
 pub fn discover_once_with(
     settings: &Arc<Settings>,
     threads: &Threads,
-    on_camera: &dyn Fn(Camera),
+    on_camera: &dyn Fn(Found),
 ) -> Report {
     let start = Instant::now();
     let hard_stop = start + settings.deadline;
@@ -66,7 +67,7 @@ pub fn discover_once_with(
                     .collect();
                 if let Some(Some(ip)) = check {
                     if let Some(c) = hosts.by_ip.get_mut(&ip) {
-                        if c.main.is_some() && c.found_ms.is_none() {
+                        if c.camera.main.is_some() && c.found_ms.is_none() {
                             c.found_ms = Some(millis(now - start));
                         }
                     }
@@ -80,7 +81,7 @@ pub fn discover_once_with(
                         if reported.contains(&ip) {
                             continue;
                         }
-                        if let Some(cam) = hosts.early(ip) {
+                        if let Some(cam) = hosts.early(ip, settings.http_port) {
                             reported.insert(ip);
                             on_camera(cam);
                         }
@@ -107,7 +108,7 @@ pub fn discover_once_with(
         report.stats.slowest_host = Some(ip);
         report.stats.slowest_host_ms = ms;
     }
-    let (cameras, rejected) = hosts.finish(&macs);
+    let (cameras, rejected) = hosts.finish(&macs, settings.http_port);
     report.cameras = cameras;
     report.rejected = rejected;
     report.stats.elapsed_ms = millis(start.elapsed());
@@ -123,7 +124,7 @@ fn millis(d: Duration) -> u64 {
 pub fn spawn_pass(
     threads: &Threads,
     settings: Arc<Settings>,
-    on_camera: impl Fn(Camera) + Send + 'static,
+    on_camera: impl Fn(Found) + Send + 'static,
     done: impl FnOnce(Report) + Send + 'static,
 ) {
     let me = threads.clone();

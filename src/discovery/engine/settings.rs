@@ -31,6 +31,8 @@ pub struct Settings {
     pub credentials: Vec<Credential>,
     pub user_paths: Vec<PathEntry>,
     pub mac_tracking: bool,
+    /// HTTP_PORT: a camera's web page is `http://{ip}:{http_port}`.
+    pub http_port: u16,
     pub workers: usize,
     pub deadline: Duration,
     pub throttle: HostThrottle,
@@ -110,6 +112,7 @@ impl Settings {
             credentials: cfg.credentials.clone(),
             user_paths,
             mac_tracking: cfg.mac_tracking_enabled,
+            http_port: cfg.http_port,
             workers,
             deadline: default_deadline(window, cfg.rtsp_timeout),
             throttle: HostThrottle::new(2),

@@ -24,6 +24,7 @@ use super::session::Session;
 pub use super::session::{ClientError, Options};
 use super::url::{http_target, pin, port_of};
 use super::{parse, soap};
+use crate::model::{Capabilities, Profile};
 use crate::secret::Credential;
 
 /// Default cap on one reply body (real replies are a few KiB; a Media2 profile list of a
@@ -33,32 +34,6 @@ pub const DEFAULT_MAX_BODY: usize = 256 * 1024;
 const DEVICE_NS: &str = "http://www.onvif.org/ver10/device/wsdl";
 const MEDIA1_NS: &str = "http://www.onvif.org/ver10/media/wsdl";
 
-/// Services the device lists in `GetCapabilities` (a non-empty XAddr), or Media2 for `media`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct DeviceCapabilities {
-    pub analytics: bool,
-    pub events: bool,
-    pub imaging: bool,
-    pub media: bool,
-    pub ptz: bool,
-}
-
-/// One media profile and the stream URI the device gave for it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ProfileInfo {
-    pub name: String,
-    pub token: String,
-    /// `H264`, `H265`, `JPEG` ... when the profile has a video encoder configuration.
-    pub encoding: Option<String>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub framerate: Option<f32>,
-    /// Pinned onto the camera's address, without userinfo; `None` when the device gave none.
-    pub stream_uri: Option<String>,
-    /// The profile was read through Media2 (`tr2`) rather than Media1 (`trt`).
-    pub media2: bool,
-}
-
 /// What the device said about itself.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Device {
@@ -67,9 +42,15 @@ pub struct Device {
     pub firmware: String,
     pub serial: String,
     pub hardware_id: String,
-    pub capabilities: DeviceCapabilities,
+    /// Services listed in `GetCapabilities` (a non-empty XAddr), or Media2 for `media`.
+    pub capabilities: Capabilities,
     /// In device order (the main stream first on every camera seen so far).
-    pub profiles: Vec<ProfileInfo>,
+    pub profiles: Vec<Profile>,
+    /// The stream URI the device gave for each profile, in the same order: pinned onto the
+    /// camera's address, without userinfo; `None` when the device gave none.
+    pub stream_uris: Vec<Option<String>>,
+    /// The profiles were read through Media2 (`tr2`) rather than Media1 (`trt`).
+    pub media2: bool,
     /// Of the first profile, pinned like the stream URIs.
     pub snapshot_uri: Option<String>,
     /// Index into the credentials that worked; `None` when the device asked for none.
@@ -159,7 +140,7 @@ pub fn interrogate_with(
     ))?
     .unwrap_or_default();
     let media1 = caps
-        .media_xaddr
+        .media
         .as_deref()
         .and_then(|x| http_target(x, ip))
         .unwrap_or_else(|| device.clone());
@@ -208,8 +189,8 @@ pub fn interrogate_with(
             )
         }
     };
-    let mut profiles = Vec::with_capacity(raw.len());
-    for p in raw {
+    let mut stream_uris = Vec::with_capacity(raw.len());
+    for p in &raw {
         let mut uri = None;
         if let Some(m2) = m2 {
             let body = soap::get_stream_uri2(&p.token);
@@ -233,17 +214,9 @@ pub fn interrogate_with(
         }
         let pinned = uri.and_then(|u| pin(&u, ip));
         rewritten |= pinned.as_ref().is_some_and(|p| p.rewritten);
-        profiles.push(ProfileInfo {
-            name: p.name,
-            token: p.token,
-            encoding: p.encoding,
-            width: p.width,
-            height: p.height,
-            framerate: p.framerate,
-            stream_uri: pinned.map(|p| p.url),
-            media2: m2.is_some(),
-        });
+        stream_uris.push(pinned.map(|p| p.url));
     }
+    let profiles = raw;
 
     let mut snapshot_uri = None;
     if let Some(first) = profiles.first() {
@@ -280,14 +253,10 @@ pub fn interrogate_with(
         firmware: info.firmware_version,
         serial: info.serial_number,
         hardware_id: info.hardware_id,
-        capabilities: DeviceCapabilities {
-            analytics: caps.analytics,
-            events: caps.events,
-            imaging: caps.imaging,
-            media: caps.media_xaddr.is_some() || media2.is_some(),
-            ptz: caps.ptz,
-        },
+        capabilities: caps.offered(media2.is_some()),
         profiles,
+        stream_uris,
+        media2: m2.is_some(),
         snapshot_uri,
         credential: s.auth.credential(),
         clock_offset_secs: s.offset,

@@ -38,10 +38,7 @@ fn run(cam: &mut FakeCam, skew: i64, creds: &[Credential]) -> Result<Device, Cli
 }
 
 fn uris(d: &Device) -> Vec<&str> {
-    d.profiles
-        .iter()
-        .filter_map(|p| p.stream_uri.as_deref())
-        .collect()
+    d.stream_uris.iter().filter_map(|u| u.as_deref()).collect()
 }
 
 /// ipycam: even the clock wants WS-Security. Our clock is 1 h 2 min behind the camera's;
@@ -80,7 +77,7 @@ fn ipycam_like_ws_security_with_a_skewed_clock() {
     assert_eq!(d.requests, 11);
     assert_eq!(d.requests as usize, cam.seen.len());
     assert!(d.capabilities.media && d.capabilities.ptz && !d.capabilities.events);
-    assert!(!d.rewritten && d.profiles.iter().all(|p| !p.media2));
+    assert!(!d.rewritten && !d.media2);
     let users: Vec<_> = cam.seen.iter().map(|s| s.ws_user.as_deref()).collect();
     assert_eq!(
         users[..4],
@@ -361,7 +358,7 @@ fn media2_profiles_and_fallbacks() {
         (d.profiles[0].width, d.profiles[0].height),
         (Some(3840), Some(2160))
     );
-    assert!(d.profiles.iter().all(|p| p.media2));
+    assert!(d.media2);
     assert_eq!(uris(&d), ["rtsp://10.77.0.102:554/h265"; 2]);
     assert_eq!(
         d.snapshot_uri.as_deref(),
@@ -399,10 +396,12 @@ fn media2_profiles_and_fallbacks() {
     let mut cam = FakeCam::new("dahua_onvifserver", [10, 77, 0, 102], Style::OnvifServer);
     cam.replies.insert("GetServices", services);
     let d = run(&mut cam, 0, &[]).unwrap();
-    assert!(d
-        .profiles
-        .iter()
-        .all(|p| !p.media2 && p.encoding.as_deref() == Some("H264")));
+    assert!(
+        !d.media2
+            && d.profiles
+                .iter()
+                .all(|p| p.encoding.as_deref() == Some("H264"))
+    );
     assert_eq!(uris(&d).len(), 2);
 }
 

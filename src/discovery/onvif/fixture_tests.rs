@@ -11,6 +11,7 @@
 //!
 //! `NAME.request.xml` is the request that produced `NAME.xml` (built by [`envelope`]).
 use super::*;
+use crate::model::Profile;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -232,16 +233,19 @@ fn lighttpd_401_page_is_refused() {
 fn capabilities_of_the_three_servers() {
     let cam1 = parse_capabilities(&fixture("hikvision_ipycam_get_capabilities.xml")).unwrap();
     assert_eq!(
-        cam1.device_xaddr.as_deref(),
+        cam1.device.as_deref(),
         Some("http://10.77.0.101:80/onvif/device_service")
     );
     assert_eq!(
-        cam1.media_xaddr.as_deref(),
+        cam1.media.as_deref(),
         Some("http://10.77.0.101:80/onvif/media_service")
     );
-    assert!(cam1.ptz && !cam1.imaging && !cam1.events && !cam1.analytics);
+    let offered = cam1.offered(false);
+    assert!(
+        offered.ptz && offered.media && !offered.imaging && !offered.events && !offered.analytics
+    );
     assert_eq!(
-        cam1.ptz_xaddr.as_deref(),
+        cam1.ptz.as_deref(),
         Some("http://10.77.0.101:80/onvif/ptz_service")
     );
     for (name, ip) in [
@@ -250,12 +254,13 @@ fn capabilities_of_the_three_servers() {
     ] {
         let caps = parse_capabilities(&fixture(&format!("{name}_get_capabilities.xml"))).unwrap();
         assert_eq!(
-            caps.media_xaddr,
+            caps.media,
             Some(format!("http://{ip}:80/onvif/media_service")),
             "{name}"
         );
+        let offered = caps.offered(false);
         assert!(
-            !caps.ptz && !caps.imaging && !caps.events && !caps.analytics,
+            !offered.ptz && !offered.imaging && !offered.events && !offered.analytics,
             "{name}"
         );
     }

@@ -38,13 +38,11 @@ mod client_tests;
 #[cfg(test)]
 mod fixture_tests;
 
-pub use client::{
-    interrogate, ClientError, Device, DeviceCapabilities, Options, ProfileInfo, DEFAULT_MAX_BODY,
-};
+pub use client::{interrogate, ClientError, Device, Options, DEFAULT_MAX_BODY};
 pub use parse::{
     media2_xaddr, parse_capabilities, parse_device_information, parse_fault, parse_profiles,
-    parse_services, parse_snapshot_uri, parse_stream_uri, parse_system_date_and_time, Capabilities,
-    DeviceInfo, Profile, Service, MEDIA2_NS,
+    parse_services, parse_snapshot_uri, parse_stream_uri, parse_system_date_and_time, DeviceInfo,
+    Service, Xaddrs, MEDIA2_NS,
 };
 pub use soap::{
     envelope, get_capabilities, get_device_information, get_profiles, get_profiles2, get_services,

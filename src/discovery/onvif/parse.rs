@@ -8,6 +8,7 @@
 use super::time::unix_from_civil;
 use super::{Fault, OnvifError};
 use crate::discovery::xml::{Doc, El};
+use crate::model::{Capabilities, Profile};
 
 /// Namespace of the Media2 service in `GetServices` replies.
 pub const MEDIA2_NS: &str = "http://www.onvif.org/ver20/media/wsdl";
@@ -22,20 +23,30 @@ pub struct DeviceInfo {
     pub hardware_id: String,
 }
 
-/// `GetCapabilities`: the service XAddrs; a category counts as present when the device lists
-/// it with a non-empty XAddr.
+/// `GetCapabilities`: the service XAddrs (a category is offered when the device lists it
+/// with a non-empty XAddr).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Capabilities {
-    pub device_xaddr: Option<String>,
-    pub media_xaddr: Option<String>,
-    pub ptz: bool,
-    pub ptz_xaddr: Option<String>,
-    pub imaging: bool,
-    pub imaging_xaddr: Option<String>,
-    pub events: bool,
-    pub events_xaddr: Option<String>,
-    pub analytics: bool,
-    pub analytics_xaddr: Option<String>,
+pub struct Xaddrs {
+    pub device: Option<String>,
+    pub media: Option<String>,
+    pub ptz: Option<String>,
+    pub imaging: Option<String>,
+    pub events: Option<String>,
+    pub analytics: Option<String>,
+}
+
+impl Xaddrs {
+    /// The services offered; `media2`: the device also lists Media2 in `GetServices`.
+    #[must_use]
+    pub fn offered(&self, media2: bool) -> Capabilities {
+        Capabilities {
+            analytics: self.analytics.is_some(),
+            events: self.events.is_some(),
+            imaging: self.imaging.is_some(),
+            media: self.media.is_some() || media2,
+            ptz: self.ptz.is_some(),
+        }
+    }
 }
 
 /// One entry of `GetServices`.
@@ -43,19 +54,6 @@ pub struct Capabilities {
 pub struct Service {
     pub namespace: String,
     pub xaddr: String,
-}
-
-/// One media profile (Media1 `trt:Profiles` or Media2 `tr2:Profiles`), with its video
-/// encoder settings when the profile has an encoder configuration.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Profile {
-    pub token: String,
-    pub name: String,
-    /// `H264`, `H265`, `JPEG`, `MPEG4` ... (`HEVC`/`H.265` normalised to `H265`, `AVC`/`H.264` to `H264`).
-    pub encoding: Option<String>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub framerate: Option<f32>,
 }
 
 /// The bounded tree of `bytes`, its refusal naming the operation.
@@ -197,12 +195,12 @@ pub fn parse_device_information(bytes: &[u8]) -> Result<DeviceInfo, OnvifError> 
     })
 }
 
-/// `GetCapabilities` → [`Capabilities`].
+/// `GetCapabilities` → the services' [`Xaddrs`].
 ///
 /// # Errors
 ///
 /// Malformed XML, a fault, or no `GetCapabilitiesResponse/Capabilities`.
-pub fn parse_capabilities(bytes: &[u8]) -> Result<Capabilities, OnvifError> {
+pub fn parse_capabilities(bytes: &[u8]) -> Result<Xaddrs, OnvifError> {
     const OP: &str = "GetCapabilities";
     let doc = read(OP, bytes)?;
     let caps = response(OP, &doc, "GetCapabilitiesResponse")?
@@ -212,23 +210,13 @@ pub fn parse_capabilities(bytes: &[u8]) -> Result<Capabilities, OnvifError> {
             missing: "GetCapabilitiesResponse/Capabilities",
         })?;
     let xaddr = |name| owned(caps.child(name).and_then(|c| c.child_text("XAddr")));
-    let (ptz, imaging, events, analytics) = (
-        xaddr("PTZ"),
-        xaddr("Imaging"),
-        xaddr("Events"),
-        xaddr("Analytics"),
-    );
-    Ok(Capabilities {
-        device_xaddr: xaddr("Device"),
-        media_xaddr: xaddr("Media"),
-        ptz: ptz.is_some(),
-        ptz_xaddr: ptz,
-        imaging: imaging.is_some(),
-        imaging_xaddr: imaging,
-        events: events.is_some(),
-        events_xaddr: events,
-        analytics: analytics.is_some(),
-        analytics_xaddr: analytics,
+    Ok(Xaddrs {
+        device: xaddr("Device"),
+        media: xaddr("Media"),
+        ptz: xaddr("PTZ"),
+        imaging: xaddr("Imaging"),
+        events: xaddr("Events"),
+        analytics: xaddr("Analytics"),
     })
 }
 

@@ -29,6 +29,9 @@ pub struct Options {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
+    /// WS-Discovery gave no XAddr to interrogate.
+    #[error("onvif {ip}: no usable XAddr")]
+    NoXaddr { ip: Ipv4Addr },
     #[error("onvif {ip}:{port} xaddr: not an http://host[:port]/path URL: {xaddr:?}")]
     BadXaddr {
         ip: Ipv4Addr,

@@ -4,7 +4,7 @@
 //! last challenge the server sent (kept across requests and across credentials, so a
 //! credential can be tried without a fresh 401 round trip) and the credential in use.
 //! Every socket operation has the phase timeout; every error names host, port and phase.
-use super::outcome::{Playable, ProbeError, Timeouts, Transport};
+use super::outcome::{Playable, ProbeError, Stream, Timeouts, Transport};
 use super::{
     authorization, control_url, h264_sps_resolution, h265_sps_resolution, next_frame,
     parse_challenges, parse_sdp, pick, request, rtp_payload_type, Challenge, Codec, Frame,
@@ -275,11 +275,13 @@ impl Conn {
         let size = size.or_else(|| self.size_from_rtp(media, &first, udp.as_ref()));
         self.teardown(&aggregate, &session);
         Ok(Playable {
-            url: url.clone(),
-            codec: format!("{codec:?}").to_lowercase(),
-            width: size.map(|s| s.0),
-            height: size.map(|s| s.1),
-            transport,
+            stream: Stream {
+                url: url.clone(),
+                codec: format!("{codec:?}").to_lowercase(),
+                width: size.map(|s| s.0),
+                height: size.map(|s| s.1),
+                transport,
+            },
             requests: self.requests,
         })
     }

@@ -13,23 +13,14 @@ pub struct Timeouts {
     pub phase: Duration,
 }
 
-/// How the RTP arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    Tcp,
-    Udp,
-}
+pub use crate::model::{Stream, Transport};
 
-/// A stream that was seen to play.
+/// A stream that was seen to play, and what it cost (serialised flat:
+/// `{url, codec, width, height, transport, requests}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Playable {
-    /// The URL without credentials.
-    pub url: String,
-    pub codec: String,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub transport: Transport,
+    #[serde(flatten)]
+    pub stream: Stream,
     /// RTSP requests sent, including retries with credentials: by `probe`, all on its
     /// connection; in a [`super::prober::HostReport`], those for this path (DESCRIBE on).
     pub requests: u32,

@@ -52,7 +52,7 @@ use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-pub use super::outcome::Playable as Stream;
+pub use super::outcome::Playable;
 pub use super::throttle::{HostGuard, HostThrottle};
 
 /// Dictionary paths DESCRIBEd per host when the caller has no opinion (known URLs and sub
@@ -106,9 +106,9 @@ impl ProbeOptions {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HostReport {
     /// The main stream (the first that played), URL without credentials.
-    pub main: Option<Stream>,
+    pub main: Option<Playable>,
     /// A second, different stream.
-    pub sub: Option<Stream>,
+    pub sub: Option<Playable>,
     /// Index of the credential the server accepted (`None`: none was needed or none worked).
     pub credential: Option<usize>,
     /// The server answered a random decoy path with 200.
@@ -192,7 +192,7 @@ enum Search {
 
 /// The outcome of trying to play one path.
 enum Step {
-    Played(Stream),
+    Played(Playable),
     Missing,
     Stop,
 }
@@ -253,7 +253,7 @@ impl Prober<'_> {
         }
         if let Some(main) = &self.report.main {
             if self.report.sub.is_none() {
-                let main_path = path_of(&main.url).unwrap_or_default();
+                let main_path = path_of(&main.stream.url).unwrap_or_default();
                 self.find_other(&main_path, opts);
             }
             return;
@@ -400,10 +400,10 @@ impl Prober<'_> {
         self.report.brand = found;
     }
 
-    fn found(&mut self, s: Stream) {
+    fn found(&mut self, s: Playable) {
         match &self.report.main {
             None => self.report.main = Some(s),
-            Some(m) if m.url != s.url => {
+            Some(m) if m.stream.url != s.stream.url => {
                 self.report.sub = Some(s);
                 self.order_main_and_sub();
             }
@@ -417,11 +417,11 @@ impl Prober<'_> {
         let (Some(m), Some(s)) = (&self.report.main, &self.report.sub) else {
             return;
         };
-        let area = |x: &Stream| Some(u64::from(x.width?) * u64::from(x.height?));
+        let area = |x: &Playable| Some(u64::from(x.stream.width?) * u64::from(x.stream.height?));
         let swap = match (area(m), area(s)) {
             (Some(a), Some(b)) => b > a,
             _ => {
-                let role = |x: &Stream| path_of(&x.url).map_or(Role::Any, |p| role_of(&p));
+                let role = |x: &Playable| path_of(&x.stream.url).map_or(Role::Any, |p| role_of(&p));
                 role(m) == Role::Sub && role(s) != Role::Sub
             }
         };
@@ -470,7 +470,8 @@ impl Prober<'_> {
             match self.play_described(&c, &d, before) {
                 Step::Played(s) => {
                     let same = self.report.main.as_ref().is_some_and(|m| {
-                        (&m.codec, m.width, m.height) == (&s.codec, s.width, s.height)
+                        (&m.stream.codec, m.stream.width, m.stream.height)
+                            == (&s.stream.codec, s.stream.width, s.stream.height)
                     });
                     if self.report.accepts_any_path && same {
                         // Such a server plays its one stream under any name.
@@ -531,7 +532,7 @@ impl Prober<'_> {
                 if accepted || camdb::has_credential_marks(path) {
                     self.report.credential = cred;
                 }
-                s.url = self.url(path);
+                s.stream.url = self.url(path);
                 s.requests = self.requests() - before;
                 self.note(path, "played");
                 Step::Played(s)

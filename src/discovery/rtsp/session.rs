@@ -8,7 +8,7 @@
 //! [`super::outcome`]'s (re-exported here), the connection that runs the phases (and can be
 //! reused for several DESCRIBEs) is [`Conn`].
 pub use super::conn::{Conn, Described};
-pub use super::outcome::{split_url, Playable, ProbeError, Timeouts, Transport};
+pub use super::outcome::{split_url, Playable, ProbeError, Stream, Timeouts, Transport};
 
 /// Plays `url` far enough to see RTP, with `cred` (user, password) if the server asks (and
 /// in the path where `url` has credential markers): OPTIONS, DESCRIBE, then [`Conn::play`]
@@ -27,7 +27,7 @@ pub fn probe(url: &str, cred: Option<(&str, &str)>, t: &Timeouts) -> Result<Play
     c.options(&wire)?;
     let d = c.describe(&wire)?;
     let mut played = c.play(&d)?;
-    played.url = url;
+    played.stream.url = url;
     Ok(played)
 }
 

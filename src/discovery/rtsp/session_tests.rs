@@ -67,14 +67,14 @@ fn the_size_comes_from_the_rtp_when_the_sdp_has_none() {
         for udp in [false, true] {
             let (url, _cam) = replay(describe, rtp, udp);
             let p = probe(&url, None, &t()).unwrap_or_else(|e| panic!("{codec} udp={udp}: {e}"));
-            assert_eq!(p.codec, codec);
+            assert_eq!(p.stream.codec, codec);
             assert_eq!(
-                (p.width, p.height),
+                (p.stream.width, p.stream.height),
                 (Some(size.0), Some(size.1)),
                 "{codec} udp={udp}"
             );
             assert_eq!(
-                p.transport,
+                p.stream.transport,
                 if udp { Transport::Udp } else { Transport::Tcp }
             );
         }
@@ -90,7 +90,10 @@ fn a_stream_without_an_sps_still_plays() {
     for udp in [false, true] {
         let (url, _cam) = replay(H264_DESCRIBE, &rtp[..first_frame], udp);
         let p = probe(&url, None, &t()).unwrap_or_else(|e| panic!("udp={udp}: {e}"));
-        assert_eq!((p.codec.as_str(), p.width, p.height), ("h264", None, None));
+        assert_eq!(
+            (p.stream.codec.as_str(), p.stream.width, p.stream.height),
+            ("h264", None, None)
+        );
     }
 }
 
@@ -105,7 +108,7 @@ fn mjpeg_without_rtpmap_is_named_and_sized() {
     let (url, _cam) = replay(describe, rtp, false);
     let p = probe(&url, None, &t()).expect("plays");
     assert_eq!(
-        (p.codec.as_str(), p.width, p.height),
+        (p.stream.codec.as_str(), p.stream.width, p.stream.height),
         ("mjpeg", Some(352), Some(288))
     );
 }

@@ -1,4 +1,4 @@
-//! The inventory state file (STATE_PATH): every [`CameraRecord`] in a small versioned JSON
+//! The inventory state file (STATE_PATH): every [`Camera`] in a small versioned JSON
 //! document, so that a restart republishes the known cameras at once and validates them
 //! instead of waiting for a full scan. This module owns the format (`format.rs`: [`encode`],
 //! [`decode`]), when to save ([`SaveClock`]), how a stored credential is matched against
@@ -21,8 +21,8 @@
 //! does not count: no write per quick check on an SD card). On shutdown save once more,
 //! whatever the clock says, and *before* [`Registry::shutdown`], so that the file keeps the
 //! cameras' last known `online` rather than the shutdown's `offline`.
-use super::record::{CameraRecord, IP_HISTORY_MAX};
 use super::state::{Change, Entry, Now, Registry};
+use crate::model::{Camera, IP_HISTORY_MAX};
 use crate::secret::Credential;
 use std::io::{self, Read};
 use std::path::Path;
@@ -76,10 +76,7 @@ pub enum StateError {
 /// full scan finds the working credential again (`online`). An index is never moved to
 /// another entry with the same user name: that entry's password may be a different one,
 /// and a guess would be one more failed login on the camera. Returns the ids cleared.
-pub fn reconcile_credentials(
-    records: &mut [CameraRecord],
-    credentials: &[Credential],
-) -> Vec<String> {
+pub fn reconcile_credentials(records: &mut [Camera], credentials: &[Credential]) -> Vec<String> {
     let mut cleared = Vec::new();
     for r in records {
         let keep = match (&r.username, r.credential_index) {
@@ -154,7 +151,7 @@ impl Registry {
     /// A camera already known (restore after a discovery) keeps its live record. When two
     /// stored cameras had the same address, the one seen last holds it. `ip_history` is
     /// made to end with the address, at most [`IP_HISTORY_MAX`] long.
-    pub fn restore(&mut self, records: Vec<CameraRecord>, now: Now) -> Vec<Change> {
+    pub fn restore(&mut self, records: Vec<Camera>, now: Now) -> Vec<Change> {
         let mut records = records;
         records.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then(a.id.cmp(&b.id)));
         let mut ids = Vec::new();
@@ -196,7 +193,7 @@ impl Registry {
 ///
 /// [`StateError::File`] naming the path: it cannot be read, or [`decode`] refuses it. The
 /// caller logs it and starts empty.
-pub fn load(path: &Path) -> Result<Option<Vec<CameraRecord>>, StateError> {
+pub fn load(path: &Path) -> Result<Option<Vec<Camera>>, StateError> {
     let at = |error: StateError| StateError::File {
         path: path.display().to_string(),
         error: Box::new(error),
@@ -226,9 +223,6 @@ pub fn load(path: &Path) -> Result<Option<Vec<CameraRecord>>, StateError> {
 /// # Errors
 ///
 /// The failing step, one line naming the path.
-pub fn save<'a>(
-    path: &Path,
-    cameras: impl IntoIterator<Item = &'a CameraRecord>,
-) -> io::Result<bool> {
+pub fn save<'a>(path: &Path, cameras: impl IntoIterator<Item = &'a Camera>) -> io::Result<bool> {
     crate::fsutil::write_if_changed(path, encode(cameras))
 }

@@ -6,7 +6,7 @@ use camera_detector::camdb::Brand;
 use camera_detector::config::{Credential, Secret};
 use camera_detector::discovery::arp::parse_mac;
 use camera_detector::discovery::rtsp::prober::{
-    probe_host, Hints, HostReport, HostThrottle, ProbeOptions, Stream,
+    probe_host, Hints, HostReport, HostThrottle, Playable, ProbeOptions,
 };
 use camera_detector::discovery::rtsp::session::Timeouts;
 use serde_json::Value;
@@ -75,12 +75,12 @@ pub(super) fn cred_index(truth: &Value, creds: &[Credential], ip: &str, port: u6
 }
 
 /// ffprobe's (codec, width, height) of the first video stream of `s`, with the credential.
-pub(super) fn ffprobe(lab: &Lab, s: &Stream, cred: Option<&Credential>) -> (String, u64, u64) {
+pub(super) fn ffprobe(lab: &Lab, s: &Playable, cred: Option<&Credential>) -> (String, u64, u64) {
     let url = match cred {
-        Some(c) => with_creds(&s.url, &c.username, c.password.expose()),
-        None => s.url.clone(),
+        Some(c) => with_creds(&s.stream.url, &c.username, c.password.expose()),
+        None => s.stream.url.clone(),
     };
-    let transport = serde_json::to_value(s.transport).expect("transport");
+    let transport = serde_json::to_value(s.stream.transport).expect("transport");
     lab.ffprobe(&url, transport.as_str().expect("tcp|udp"))
 }
 
@@ -105,12 +105,15 @@ pub(super) fn check_plays(lab: &Lab, r: &HostReport, creds: &[Credential]) {
     let cred = r.credential.map(|k| &creds[k]);
     for s in r.main.iter().chain(&r.sub) {
         let (codec, w, h) = ffprobe(lab, s, cred);
-        assert_eq!(codec, s.codec, "ffprobe codec of {}", s.url);
+        assert_eq!(codec, s.stream.codec, "ffprobe codec of {}", s.stream.url);
         assert_eq!(
             (Some(w), Some(h)),
-            (s.width.map(u64::from), s.height.map(u64::from)),
+            (
+                s.stream.width.map(u64::from),
+                s.stream.height.map(u64::from)
+            ),
             "ffprobe size of {}",
-            s.url
+            s.stream.url
         );
     }
 }

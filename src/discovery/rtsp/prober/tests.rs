@@ -47,11 +47,11 @@ fn lookup_first_server_each_credential_at_most_once() {
     let r = probe_host(LOCAL, cam.port, &hints(Some("reolink")), &c, &opts());
     let url = |p: &str| format!("rtsp://127.0.0.1:{}{p}", cam.port);
     assert_eq!(
-        r.main.as_ref().map(|s| s.url.clone()),
+        r.main.as_ref().map(|s| s.stream.url.clone()),
         Some(url("/Preview_01_main"))
     );
     assert_eq!(
-        r.sub.as_ref().map(|s| s.url.clone()),
+        r.sub.as_ref().map(|s| s.stream.url.clone()),
         Some(url("/Preview_01_sub"))
     );
     assert_eq!((r.credential, r.failed_logins), (Some(1), 1), "{r:?}");
@@ -123,7 +123,7 @@ fn auth_first_server_decoy_finds_the_credential() {
     let c = creds(&[("admin", "wrong"), ("admin", "right")]);
     let r = probe_host(LOCAL, cam.port, &hints(Some("uniview")), &c, &opts());
     assert_eq!(
-        r.main.as_ref().map(|s| s.url.clone()),
+        r.main.as_ref().map(|s| s.stream.url.clone()),
         Some(format!("rtsp://127.0.0.1:{}/media/video1", cam.port))
     );
     assert!(r.sub.is_none());
@@ -154,7 +154,7 @@ fn a_server_accepting_any_path_is_flagged() {
         .map(|c| c.path.to_owned())
         .expect("a main path");
     assert_eq!(
-        r.main.as_ref().map(|s| s.url.clone()),
+        r.main.as_ref().map(|s| s.stream.url.clone()),
         Some(format!("rtsp://127.0.0.1:{}{first_main}", cam.port))
     );
     assert!(r.sub.is_none(), "{r:?}");
@@ -182,7 +182,7 @@ fn a_server_accepting_any_path_streaming_on_its_real_path_only_is_found() {
         .start();
         let r = probe_host(LOCAL, cam.port, &hints(None), &[], &opts());
         assert_eq!(
-            r.main.as_ref().map(|s| s.url.clone()),
+            r.main.as_ref().map(|s| s.stream.url.clone()),
             Some(format!(
                 "rtsp://127.0.0.1:{}/Streaming/Channels/101",
                 cam.port
@@ -322,7 +322,7 @@ fn credentials_in_the_path_are_filled_on_the_wire_and_marked_in_the_report() {
     let r = probe_host(LOCAL, cam.port, &hints(Some("xmeye")), &c, &opts());
     let main = r.main.as_ref().expect("main");
     assert_eq!(
-        main.url,
+        main.stream.url,
         format!(
             "rtsp://127.0.0.1:{}/user=[USERNAME]&password=[PASSWORD]&channel=1&stream=0.sdp?real_stream",
             cam.port
@@ -353,7 +353,7 @@ fn known_urls_first_without_decoy() {
     };
     let r = probe_host(LOCAL, p, &h, &creds(&[("admin", "x")]), &opts());
     assert_eq!(
-        (r.main.map(|s| s.url), r.sub.map(|s| s.url)),
+        (r.main.map(|s| s.stream.url), r.sub.map(|s| s.stream.url)),
         (
             Some(format!("rtsp://127.0.0.1:{p}/live_main")),
             Some(format!("rtsp://127.0.0.1:{p}/live_sub"))
