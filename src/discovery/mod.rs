@@ -23,5 +23,7 @@ pub mod onvif;
 pub mod pool;
 pub mod rtsp;
 pub mod scan;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod wsd;
 pub mod xml;

@@ -358,6 +358,19 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// A publisher with no MQTT session behind it: what it queues (at most `capacity`
+    /// messages) comes out of the receiver returned alongside. For the service's tests.
+    #[must_use]
+    pub fn detached(capacity: usize) -> (Publisher, Receiver<Message>) {
+        let (tx, rx) = bounded::<Message>(capacity.max(1));
+        let publisher = Publisher {
+            tx,
+            closed: Arc::new(AtomicBool::new(false)),
+            metrics: Arc::new(Metrics::default()),
+        };
+        (publisher, rx)
+    }
+
     /// Queues `msg` without blocking.
     ///
     /// # Errors

@@ -18,11 +18,13 @@ use super::{Message, Metrics, Settings, ShutdownReport};
 
 mod guard;
 mod inflight;
+mod replay;
 
 use crossbeam_channel::{never, select, Receiver, Sender};
 use inflight::{InFlight, PublishFailure};
 use paho_mqtt as mqtt;
-use std::collections::{HashMap, VecDeque};
+use replay::{patience, stop_times, Retained};
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,8 +44,8 @@ pub(super) struct Worker {
     metrics: Arc<Metrics>,
     outbox: Outbox,
     inflight: VecDeque<InFlight>,
-    /// Latest acknowledged retained message per topic, with its sequence number.
-    delivered: HashMap<String, (u64, Message)>,
+    /// Latest acknowledged retained message per topic, replayed after each (re)connect.
+    delivered: Retained,
     up: bool,
     rx_open: bool,
     overflowing: bool,
@@ -82,7 +84,7 @@ impl Worker {
             done_tx,
             metrics,
             inflight: VecDeque::new(),
-            delivered: HashMap::new(),
+            delivered: Retained::default(),
             up: false,
             rx_open: true,
             overflowing: false,
@@ -167,11 +169,8 @@ impl Worker {
     }
 
     fn on_stop(&mut self, deadline: Instant) {
-        let now = Instant::now();
-        let total = deadline.saturating_duration_since(now);
-        // Keep a quarter (at most 500 ms) of the time for the offline message.
-        let reserve = (total / 4).min(Duration::from_millis(500));
-        self.flush_until = Some(deadline - reserve);
+        let (flush_until, deadline) = stop_times(Instant::now(), deadline);
+        self.flush_until = Some(flush_until);
         self.deadline = Some(deadline);
     }
 
@@ -204,14 +203,9 @@ impl Worker {
                     let out = self.outbox.push_urgent(m);
                     self.count_push(out);
                 }
-                let mut replay: Vec<&(u64, Message)> = self
+                let replay = self
                     .delivered
-                    .iter()
-                    .filter(|(topic, _)| !self.outbox.has_retained(topic))
-                    .map(|(_, v)| v)
-                    .collect();
-                replay.sort_by_key(|(seq, _)| *seq);
-                let replay: Vec<Message> = replay.into_iter().map(|(_, m)| m.clone()).collect();
+                    .replay(|topic| self.outbox.has_retained(topic));
                 Metrics::add(&self.metrics.resent, replay.len() as u64);
                 for m in replay {
                     self.outbox.push_urgent(m);
@@ -335,18 +329,7 @@ impl Worker {
     fn delivered_ok(&mut self, p: Pending) {
         Metrics::add(&self.metrics.published, 1);
         self.poison.delivered(&p.msg.topic);
-        if !p.msg.retain {
-            return;
-        }
-        if p.msg.payload.is_empty() {
-            // An empty retained payload deletes the topic on the broker: nothing to replay.
-            self.delivered.remove(&p.msg.topic);
-            return;
-        }
-        let newer_known = matches!(self.delivered.get(&p.msg.topic), Some((s, _)) if *s > p.key.1);
-        if !newer_known {
-            self.delivered.insert(p.msg.topic.clone(), (p.key.1, p.msg));
-        }
+        self.delivered.acknowledged(p);
     }
 
     /// Is the current session's client connected?
@@ -375,11 +358,7 @@ impl Worker {
         }
         if self.up && !self.inflight.is_empty() {
             if let Some(f) = self.inflight.front_mut() {
-                // 20 ms while the broker answers; up to 500 ms when the oldest message
-                // has waited long (a frozen broker: a few wake-ups a second, not fifty).
-                let patience = (f.since.elapsed() / 4)
-                    .clamp(Duration::from_millis(20), Duration::from_millis(500));
-                f.wait(patience);
+                f.wait(patience(f.since.elapsed()));
             }
             return;
         }

@@ -8,9 +8,9 @@ use crate::contract::{cap_frigate, Contracts, Publishing};
 use crate::frigate::{self, FrigateOptions};
 use crate::model::Camera;
 use crate::publish::{Message, Publisher};
-use crate::registry::{Change, Registry};
+use crate::registry::{Change, Now, Registry};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// The outgoing side of [`super::cameras::Cameras`].
 pub struct Announcer {
@@ -28,14 +28,15 @@ pub struct Announcer {
 }
 
 impl Announcer {
+    /// Publishing through `publisher`; the re-send clock (current contract) starts at `now`.
     #[must_use]
-    pub fn new(cfg: Arc<Config>, publisher: Publisher) -> Self {
+    pub fn new(cfg: Arc<Config>, publisher: Publisher, now: Instant) -> Self {
         let contracts = Contracts::from_config(&cfg);
         let resend = cfg
             .mqtt
             .resend_interval
             .filter(|_| cfg.mqtt.contract.current())
-            .map(|p| Resend::new(p, Instant::now()));
+            .map(|p| Resend::new(p, now));
         Announcer {
             contracts,
             publisher,
@@ -48,11 +49,10 @@ impl Announcer {
         }
     }
 
-    /// Publishes `changes` (read from `registry`, which already holds them).
-    pub fn changes(&mut self, registry: &Registry, changes: &[Change]) {
+    /// Publishes `changes` (read from `registry`, which already holds them), made at `now`.
+    pub fn changes(&mut self, registry: &Registry, changes: &[Change], now: Now) {
         let p = Publishing::from_config(&self.cfg);
-        let wall = SystemTime::now();
-        let now = Instant::now();
+        let (wall, now) = (now.wall, now.mono);
         for ch in changes {
             let msgs = match ch {
                 Change::New(id) | Change::Updated(id) => match registry.get(id) {
@@ -178,3 +178,7 @@ impl Announcer {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "announce_tests.rs"]
+mod tests;

@@ -5,6 +5,8 @@
 //! offline, flush within 2 s, offline message, clean disconnect).
 pub mod announce;
 pub mod cameras;
+pub mod hello;
+pub mod os;
 pub mod resend;
 
 use crate::config::Config;
@@ -138,14 +140,19 @@ pub fn run(cfg: Config) -> Result<(), ServiceError> {
     let mqtt = publish::start(settings)?;
     let publisher = mqtt.publisher();
     status.attach(publisher.clone());
-    let (mut cams, events) =
-        match cameras::Cameras::new(cfg.clone(), publisher.clone(), snapshot.clone()) {
-            Ok(c) => c,
-            Err(e) => {
-                mqtt.shutdown(SHUTDOWN_DEADLINE);
-                return Err(ServiceError::Workers(e));
-            }
-        };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let workers = match cfg.discovery.workers {
+        0 => crate::config::auto_workers(cores),
+        n => n,
+    };
+    let (os, events) = match os::SystemOs::start(workers) {
+        Ok(started) => started,
+        Err(e) => {
+            mqtt.shutdown(SHUTDOWN_DEADLINE);
+            return Err(ServiceError::Workers(e));
+        }
+    };
+    let mut cams = cameras::Cameras::new(cfg.clone(), os, publisher.clone(), snapshot.clone());
     start_http(&cfg, &status);
     let notifier = notifier();
     let mut watchdog = watchdog_period(|k| std::env::var(k).ok(), std::process::id())

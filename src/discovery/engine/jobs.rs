@@ -381,3 +381,7 @@ pub fn learn_macs(
     }
     macs
 }
+
+#[cfg(test)]
+#[path = "jobs_tests.rs"]
+mod tests;

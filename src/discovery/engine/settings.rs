@@ -9,7 +9,31 @@ use crate::discovery::rtsp::session::Timeouts;
 use crate::discovery::scan::{self, ScanOptions};
 use crate::secret::Credential;
 use std::net::Ipv4Addr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// Why a pass cannot be planned. `Display` is one line naming the variable (or what is
+/// missing), the file and the line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    #[error("discovery: no IPv4 interface is up (besides loopback)")]
+    NoInterface,
+    #[error("SCAN_INTERFACES: none of {names:?} is an up IPv4 interface")]
+    NoneOfInterfaces { names: Vec<String> },
+    #[error("RTSP_PATHS_FILE: {}: {source}", path.display())]
+    PathsFileUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("RTSP_PATHS_FILE: {}: line {line}: {reason}", path.display())]
+    PathsFileLine {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+}
 
 /// Everything a pass needs, resolved once from the configuration.
 #[derive(Debug)]
@@ -45,19 +69,27 @@ impl Settings {
     /// RTSP paths file is read here.
     ///
     /// # Errors
-    /// One line: no usable interface, or an unreadable / bad RTSP_PATHS_FILE.
-    pub fn from_config(cfg: &Config) -> Result<Settings, String> {
+    /// See [`Settings::from_config_with`].
+    pub fn from_config(cfg: &Config) -> Result<Settings, SettingsError> {
+        Self::from_config_with(cfg, &net::local_ipv4())
+    }
+
+    /// [`Settings::from_config`] with the machine's interfaces given (`all`: every IPv4
+    /// address, before SCAN_INTERFACES is applied).
+    ///
+    /// # Errors
+    /// No usable interface, or an unreadable / bad RTSP_PATHS_FILE.
+    pub fn from_config_with(cfg: &Config, all: &[net::Iface]) -> Result<Settings, SettingsError> {
         let d = &cfg.discovery;
-        let ifaces = net::select(&net::local_ipv4(), &d.interfaces, false);
+        let ifaces = net::select(all, &d.interfaces, false);
         let mut notes = Vec::new();
         if ifaces.is_empty() && d.networks.is_empty() {
             return Err(if d.interfaces.is_empty() {
-                "discovery: no IPv4 interface is up (besides loopback)".to_owned()
+                SettingsError::NoInterface
             } else {
-                format!(
-                    "SCAN_INTERFACES: none of {:?} is an up IPv4 interface",
-                    d.interfaces
-                )
+                SettingsError::NoneOfInterfaces {
+                    names: d.interfaces.clone(),
+                }
             });
         }
         let networks = if d.networks.is_empty() {
@@ -71,15 +103,16 @@ impl Settings {
         let user_paths = match &d.paths_file {
             None => Vec::new(),
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("RTSP_PATHS_FILE: {}: {e}", path.display()))?;
-                paths::parse_paths_file(&text).map_err(|e| {
-                    format!(
-                        "RTSP_PATHS_FILE: {}: line {}: {}",
-                        path.display(),
-                        e.line,
-                        e.reason
-                    )
+                let text = std::fs::read_to_string(path).map_err(|source| {
+                    SettingsError::PathsFileUnreadable {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                paths::parse_paths_file(&text).map_err(|e| SettingsError::PathsFileLine {
+                    path: path.clone(),
+                    line: e.line,
+                    reason: e.reason,
                 })?
             }
         };
@@ -130,4 +163,52 @@ impl Settings {
 #[must_use]
 pub fn default_deadline(window: Duration, rtsp_timeout: Duration) -> Duration {
     window + rtsp_timeout * 12 + Duration::from_secs(30)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::testutil::{config as cfg, eth0};
+
+    /// Each refusal is the one line the operator saw before the errors were typed.
+    #[test]
+    fn refusals_name_the_variable_the_file_and_the_line() {
+        let e = Settings::from_config_with(&cfg(&[]), &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "discovery: no IPv4 interface is up (besides loopback)"
+        );
+        let e = Settings::from_config_with(&cfg(&[("SCAN_INTERFACES", "wlan9")]), &[eth0()])
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SCAN_INTERFACES: none of [\"wlan9\"] is an up IPv4 interface"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("none.txt");
+        let c = cfg(&[("RTSP_PATHS_FILE", missing.to_str().expect("utf-8"))]);
+        let e = Settings::from_config_with(&c, &[eth0()]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("RTSP_PATHS_FILE: {}: ", missing.display())),
+            "{e}"
+        );
+        let bad = dir.path().join("paths.txt");
+        std::fs::write(&bad, "/ok\nno-slash\n").expect("write");
+        let c = cfg(&[("RTSP_PATHS_FILE", bad.to_str().expect("utf-8"))]);
+        let e = Settings::from_config_with(&c, &[eth0()]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("RTSP_PATHS_FILE: {}: line 2: ", bad.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_plan_covers_the_interfaces_network() {
+        let s = Settings::from_config_with(&cfg(&[]), &[eth0()]).expect("settings");
+        assert_eq!(s.ifaces, [eth0()]);
+        assert_eq!(s.hosts.len(), 253, "10.0.0.0/24 without ours");
+        assert!(!s.hosts.contains(&Ipv4Addr::new(10, 0, 0, 2)));
+    }
 }
