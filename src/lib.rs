@@ -28,6 +28,7 @@
 pub mod alloc;
 pub mod camdb;
 pub mod cidr;
+pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod discovery;

@@ -1,6 +1,11 @@
-//! Thin binary: parse the command line, read the config, start logging, run the service,
-//! map the outcome to an exit code (0 ok, 1 runtime failure, 2 bad usage or config).
-use camera_detector::{config::Config, logging, service};
+//! Thin binary: parse the command line ([`camera_detector::cli`]), read the config, start
+//! logging, run the command, map the outcome to an exit code (0 ok, 1 runtime failure, 2
+//! bad usage or config).
+use camera_detector::cli::{self, Command};
+use camera_detector::config::Config;
+use camera_detector::discovery::engine;
+use camera_detector::discovery::rtsp::session::{self, Timeouts};
+use camera_detector::{logging, service};
 use std::process::ExitCode;
 
 const HELP: &str = "\
@@ -25,9 +30,10 @@ Configuration is read from the environment (MQTT_BROKER, MQTT_PORT, LOG_LEVEL, .
 see README.md for every variable. SIGTERM/SIGINT stop the service cleanly (offline
 status published, queue flushed within 2 s); SIGHUP asks for a rescan.";
 
-/// Reads the configuration and starts logging; a bad variable is exit code 2.
-fn load_config() -> Result<Config, ExitCode> {
-    let cfg = Config::from_env().map_err(|e| {
+/// Reads the configuration (`overrides` in place of their variables) and starts logging;
+/// a bad variable is exit code 2.
+fn load_config(overrides: &[(&str, String)]) -> Result<Config, ExitCode> {
+    let cfg = Config::from_env_with(overrides).map_err(|e| {
         eprintln!("camera-detector: configuration error: {e}");
         ExitCode::from(2)
     })?;
@@ -40,8 +46,7 @@ fn load_config() -> Result<Config, ExitCode> {
 
 /// `probe URL`: each configured credential in turn (sent only when the server asks).
 fn probe(url: &str) -> ExitCode {
-    use camera_detector::discovery::rtsp::session::{self, ProbeError, Timeouts};
-    let cfg = match load_config() {
+    let cfg = match load_config(&[]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -49,63 +54,29 @@ fn probe(url: &str) -> ExitCode {
         connect: cfg.rtsp_timeout.min(std::time::Duration::from_secs(3)),
         phase: cfg.rtsp_timeout,
     };
-    let mut creds: Vec<Option<(&str, &str)>> = cfg
-        .credentials
-        .iter()
-        .map(|c| Some((c.username.as_str(), c.password.expose())))
-        .collect();
-    if creds.is_empty() {
-        creds.push(None);
-    }
-    let mut last = None;
-    for cred in creds {
-        match session::probe(url, cred, &t) {
-            Ok(p) => {
-                let out =
-                    serde_json::json!({"ok": true, "stream": p, "username": cred.map(|c| c.0)});
-                println!("{out}");
-                return ExitCode::SUCCESS;
-            }
-            // 401 with these credentials: the next pair may do.
-            Err(e @ ProbeError::Unauthorized { .. }) => last = Some(e),
-            Err(e) => {
-                last = Some(e);
-                break;
-            }
+    match session::probe_each(url, &cfg.credentials, &t) {
+        Ok((p, cred)) => {
+            let username = cred.map(|c| c.username.as_str());
+            let out = serde_json::json!({"ok": true, "stream": p, "username": username});
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!(
+                "{}",
+                serde_json::json!({"ok": false, "error": e.to_string()})
+            );
+            ExitCode::from(1)
         }
     }
-    let msg = last.map(|e| e.to_string()).unwrap_or_default();
-    println!("{}", serde_json::json!({"ok": false, "error": msg}));
-    ExitCode::from(1)
 }
 
 /// `scan [--json] [--networks CIDR,...]`: one discovery pass (no MQTT).
-fn scan(args: &[&str]) -> ExitCode {
-    use camera_detector::discovery::engine;
-    let mut json = false;
-    let mut networks: Option<String> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match *a {
-            "--json" => json = true,
-            "--networks" => match it.next() {
-                Some(v) => networks = Some((*v).to_owned()),
-                None => {
-                    eprintln!("camera-detector: scan --networks needs a value (CIDR,...)");
-                    return ExitCode::from(2);
-                }
-            },
-            other => {
-                eprintln!("camera-detector: scan: unknown argument {other:?} (try --help)");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    if let Some(n) = networks {
-        // The same parser and error as the variable it overrides.
-        std::env::set_var("SCAN_NETWORKS", n);
-    }
-    let cfg = match load_config() {
+fn scan(json: bool, networks: Option<String>) -> ExitCode {
+    // --networks stands for SCAN_NETWORKS: the same parser and error.
+    let overrides: Vec<(&str, String)> =
+        networks.map(|n| ("SCAN_NETWORKS", n)).into_iter().collect();
+    let cfg = match load_config(&overrides) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -130,25 +101,9 @@ fn scan(args: &[&str]) -> ExitCode {
         settings.workers,
         settings.window.as_secs_f64()
     );
-    // Progress: each camera as soon as it is complete (a slow host does not hold it back).
-    let progress = |f: engine::Found| {
-        let c = &f.camera;
-        let main = c.main.as_ref().map_or(String::from("-"), |m| {
-            let size = match (m.width, m.height) {
-                (Some(w), Some(h)) => format!(" {w}x{h}"),
-                _ => String::new(),
-            };
-            format!("{} ({}{size})", m.url, m.codec)
-        });
-        eprintln!(
-            "scan: {:>6.1} s  camera {} {} {}  {main}",
-            f.found_ms.unwrap_or(0) as f64 / 1000.0,
-            c.ip,
-            c.mac.as_deref().unwrap_or("-"),
-            f.vendor.as_deref().unwrap_or("-"),
-        );
-    };
-    let report = engine::discover_once_with(&settings, &threads, &progress);
+    let report = engine::discover_once_with(&settings, &threads, &|f| {
+        eprintln!("{}", engine::progress_line(&f));
+    });
     eprintln!(
         "scan: {} cameras, {} not cameras; {}",
         report.cameras.len(),
@@ -171,17 +126,19 @@ fn scan(args: &[&str]) -> ExitCode {
 
 fn main() -> ExitCode {
     camera_detector::alloc::limit_arenas();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] | ["run"] => {}
-        ["probe", url] => return probe(url),
-        ["health", rest @ ..] => {
-            let out = camera_detector::health::client::run(rest, |k| std::env::var(k).ok());
+    let command = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("camera-detector: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Run => {}
+        Command::Probe { url } => return probe(&url),
+        Command::Health { args } => {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = camera_detector::health::client::run(&args, |k| std::env::var(k).ok());
             if out.code == 2 {
                 eprintln!("{}", out.line);
             } else {
@@ -189,21 +146,17 @@ fn main() -> ExitCode {
             }
             return ExitCode::from(out.code);
         }
-        ["scan", rest @ ..] => return scan(rest),
-        ["--help" | "-h" | "help"] => {
+        Command::Scan { json, networks } => return scan(json, networks),
+        Command::Help => {
             println!("{HELP}");
             return ExitCode::SUCCESS;
         }
-        ["--version" | "-V"] => {
+        Command::Version => {
             println!("camera-detector {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        other => {
-            eprintln!("camera-detector: unknown arguments {other:?} (try --help)");
-            return ExitCode::from(2);
-        }
     }
-    let cfg = match load_config() {
+    let cfg = match load_config(&[]) {
         Ok(c) => c,
         Err(code) => return code,
     };

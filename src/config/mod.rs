@@ -364,6 +364,17 @@ impl Config {
     ///
     /// As [`Config::from_lookup`].
     pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_env_with(&[])
+    }
+
+    /// [`Config::from_env`] with some variables given another value than the process
+    /// environment's (a command-line flag that stands for a variable, e.g. `scan
+    /// --networks` for SCAN_NETWORKS): the same parser, the same errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_lookup`].
+    pub fn from_env_with(overrides: &[(&str, String)]) -> Result<Config, ConfigError> {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|s| s.trim().to_owned())
             .unwrap_or_default();
@@ -372,7 +383,10 @@ impl Config {
         } else {
             host.as_str()
         };
-        let get = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        let get = |name: &str| match overrides.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => Some(v.clone()),
+            None => std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+        };
         let mut cfg =
             Self::from_lookup_files(get, &|path| std::fs::read_to_string(path), default_node_id)?;
         cfg.notes.extend(secrets::file_notes(get));

@@ -906,3 +906,17 @@ fn credentials_file_error_with_a_newline_in_the_path_is_one_line() {
         "CAMERA_CREDENTIALS_FILE: /a\\tb: line 1: no ':' between user and password"
     );
 }
+
+/// A flag that stands for a variable (`scan --networks`) goes through the variable's own
+/// parser, without touching the process environment.
+#[test]
+fn an_override_stands_for_its_variable() {
+    let cfg = Config::from_env_with(&[("SCAN_NETWORKS", "10.1.0.0/24".to_owned())])
+        .expect("a valid override");
+    assert_eq!(
+        cfg.discovery.networks,
+        vec!["10.1.0.0/24".parse::<crate::cidr::Cidr>().expect("cidr")]
+    );
+    let e = Config::from_env_with(&[("SCAN_NETWORKS", "10.0.0.0/40".to_owned())]).unwrap_err();
+    assert!(e.to_string().starts_with("SCAN_NETWORKS: "), "{e}");
+}

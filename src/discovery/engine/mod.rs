@@ -21,7 +21,7 @@ pub mod sweep;
 pub mod threads;
 
 pub use camera::{Found, Hosts};
-pub use report::{table, Rejected, Report, Stats};
+pub use report::{progress_line, table, Rejected, Report, Stats};
 pub use run::{discover_once, discover_once_with, spawn_pass};
 pub use settings::{Settings, SettingsError};
 pub use threads::Threads;

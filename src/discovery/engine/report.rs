@@ -201,6 +201,27 @@ pub fn table(r: &Report) -> String {
     out
 }
 
+/// The `scan` command's progress line for a camera as soon as it is complete:
+/// `scan:    0.7 s  camera 10.77.0.102 3c:ef:8c:00:00:02 dahua  rtsp://… (h264 640x360)`.
+#[must_use]
+pub fn progress_line(f: &Found) -> String {
+    let c = &f.camera;
+    let main = c.main.as_ref().map_or(String::from("-"), |m| {
+        let size = match m.size() {
+            Some((w, h)) => format!(" {w}x{h}"),
+            None => String::new(),
+        };
+        format!("{} ({}{size})", m.url, m.codec)
+    });
+    format!(
+        "scan: {:>6.1} s  camera {} {} {}  {main}",
+        f.found_ms.unwrap_or(0) as f64 / 1000.0,
+        c.ip,
+        c.mac.as_deref().unwrap_or("-"),
+        f.vendor.as_deref().unwrap_or("-"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +276,23 @@ mod tests {
              \x20   user  admin\n\
              not a camera: 10.0.0.7 ports [554]: rtsp 10.0.0.7:554 DESCRIBE: not an RTSP response\n\
              1 cameras in 5.1 s (253 hosts, 8 open ports, 59 RTSP requests, 3 failed logins)\n"
+        );
+    }
+
+    #[test]
+    fn a_progress_line_per_complete_camera() {
+        let mut f = Found::new(IP);
+        f.found_ms = Some(700);
+        f.vendor = Some("dahua".into());
+        f.camera.mac = Some("3c:ef:8c:00:00:02".into());
+        f.camera.main = Some(playing("rtsp://10.0.0.5/live", Some((640, 360))));
+        assert_eq!(
+            progress_line(&f),
+            "scan:    0.7 s  camera 10.0.0.5 3c:ef:8c:00:00:02 dahua  rtsp://10.0.0.5/live (h264 640x360)"
+        );
+        assert_eq!(
+            progress_line(&Found::new(IP)),
+            "scan:    0.0 s  camera 10.0.0.5 - -  -"
         );
     }
 

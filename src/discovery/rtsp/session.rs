@@ -9,6 +9,7 @@
 //! reused for several DESCRIBEs) is [`Conn`].
 pub use super::conn::{Conn, Described};
 pub use super::outcome::{split_url, Playable, ProbeError, Stream, Timeouts, Transport};
+use crate::secret::Credential;
 
 /// Plays `url` far enough to see RTP, with `cred` (user, password) if the server asks (and
 /// in the path where `url` has credential markers): OPTIONS, DESCRIBE, then [`Conn::play`]
@@ -29,6 +30,36 @@ pub fn probe(url: &str, cred: Option<(&str, &str)>, t: &Timeouts) -> Result<Play
     let mut played = c.play(&d)?;
     played.stream.url = url;
     Ok(played)
+}
+
+/// [`probe`] with each of `creds` in turn (each sent only when the server asks), as the
+/// `probe` command does: a 401 with one credential tries the next, any other failure ends
+/// it. Without credentials, one probe without. Returns the stream and the credential that
+/// opened it (`None`: none was asked for, or there was none).
+///
+/// # Errors
+/// The last failure: `Unauthorized` when every credential was refused.
+pub fn probe_each<'c>(
+    url: &str,
+    creds: &'c [Credential],
+    t: &Timeouts,
+) -> Result<(Playable, Option<&'c Credential>), ProbeError> {
+    let mut last = None;
+    let tries: Vec<Option<&Credential>> = if creds.is_empty() {
+        vec![None]
+    } else {
+        creds.iter().map(Some).collect()
+    };
+    for cred in tries {
+        let pair = cred.map(|c| (c.username.as_str(), c.password.expose()));
+        match probe(url, pair, t) {
+            Ok(p) => return Ok((p, cred)),
+            // 401 with these credentials: the next pair may do.
+            Err(e @ ProbeError::Unauthorized { .. }) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| ProbeError::BadUrl(url.to_owned())))
 }
 
 #[cfg(test)]

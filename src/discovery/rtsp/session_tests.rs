@@ -112,3 +112,44 @@ fn mjpeg_without_rtpmap_is_named_and_sized() {
         ("mjpeg", Some(352), Some(288))
     );
 }
+
+/// The `probe` command's credential loop: a refused credential tries the next; when every
+/// one is refused the error says so; without a login the first probe needs none.
+#[test]
+fn probe_each_tries_the_credentials_in_turn() {
+    use crate::discovery::rtsp::session::{probe_each, ProbeError};
+    use crate::secret::Credential;
+    let cam = FakeCam {
+        paths: vec!["/cam"],
+        basic: Some(("admin", "good")),
+        ..FakeCam::default()
+    }
+    .start();
+    let url = format!("rtsp://127.0.0.1:{}/cam", cam.port);
+    let creds = [
+        Credential::new("admin", "bad"),
+        Credential::new("admin", "good"),
+    ];
+    let (played, cred) = probe_each(&url, &creds, &t()).expect("the second one opens it");
+    assert_eq!(played.stream.url, url);
+    assert_eq!(cred, Some(&creds[1]));
+    let refused = probe_each(&url, &creds[..1], &t()).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            ProbeError::Unauthorized {
+                with_credentials: true,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let open = FakeCam {
+        paths: vec!["/cam"],
+        ..FakeCam::default()
+    }
+    .start();
+    let url = format!("rtsp://127.0.0.1:{}/cam", open.port);
+    let (_, cred) = probe_each(&url, &[], &t()).expect("no login needed");
+    assert_eq!(cred, None);
+}
