@@ -38,6 +38,7 @@ pub mod health;
 pub mod logging;
 pub mod mac;
 pub mod model;
+pub mod nonce;
 pub mod publish;
 pub mod registry;
 pub mod scheduler;

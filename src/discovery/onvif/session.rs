@@ -273,8 +273,7 @@ impl Session<'_> {
         match cred.filter(|_| plan.wsse) {
             None => soap::envelope(body, None),
             Some(c) => {
-                let mut nonce = [0u8; 16];
-                fastrand::fill(&mut nonce);
+                let nonce = crate::nonce::bytes::<16>();
                 let created = super::created_for((self.now_unix)(), self.offset);
                 let token = soap::UsernameToken {
                     user: &c.username,
@@ -290,7 +289,7 @@ impl Session<'_> {
     fn authorization(&self, plan: &Plan, path: &str) -> Option<String> {
         let (ch, nc) = plan.http.as_ref()?;
         let c = self.creds.get(plan.cred?)?;
-        let cnonce = format!("{:016x}", fastrand::u64(..));
+        let cnonce = crate::nonce::cnonce();
         Some(authorization(
             ch,
             &c.username,

@@ -405,7 +405,7 @@ impl Conn {
         let auth;
         if let (Some(ch), Some(c)) = (&self.challenge, &self.cred) {
             self.nc += 1;
-            let cnonce = format!("{:016x}", fastrand::u64(..));
+            let cnonce = crate::nonce::cnonce();
             auth = authorization(ch, &c.user, c.pass.expose(), method, uri, &cnonce, self.nc);
             all.push(("Authorization", &auth));
         }
