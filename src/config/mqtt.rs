@@ -6,8 +6,9 @@ use super::{check_topic_part, one_line, secrets, ConfigError, Env, ReadFile, Sec
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Which MQTT contract the service speaks (shared/reference: original-service.md is
-/// `Legacy`, stack-current-contract.md is `Current`).
+/// Which MQTT contract the service speaks: the original Python service's (`Legacy`) or the
+/// current wildfire-watch stack's, as its camera_manager and web dashboard use it
+/// (`Current`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contract {
     /// The original's topics and payloads (the default).

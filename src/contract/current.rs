@@ -1,5 +1,5 @@
-//! The current stack's MQTT contract (shared/reference/stack-current-contract.md, HEAD
-//! 5dcbd9f), for MQTT_CONTRACT=current or both: flat discovery records keyed by the MAC
+//! The current wildfire-watch stack's MQTT contract (as its camera_manager and web
+//! dashboard use it at HEAD 5dcbd9f), for MQTT_CONTRACT=current or both: flat discovery records keyed by the MAC
 //! string, `online`/`offline` statuses, the flat health report the web dashboard reads
 //! (`mqtt_connected`, `uptime_hours`, `resources`), float epoch timestamps, QoS 0 except the
 //! plain-text LWT (built by [`crate::publish`]). Pure, like the rest of [`super`].

@@ -1,9 +1,9 @@
 //! Golden payloads per MQTT_CONTRACT: every message one scenario produces (discovery of
 //! two cameras, each status change, a removal, the health report, the online/offline
 //! messages, the Frigate config), byte for byte, as `testdata/golden_{legacy,current}.txt`.
-//! The files were checked field by field against original-service.md and
-//! stack-current-contract.md; `both` must be exactly legacy then current, message by
-//! message. `GOLDEN_WRITE=1` rewrites the files (then review the diff).
+//! The files were checked field by field against the original service's payloads and the
+//! current stack's (what its camera_manager and dashboard read); `both` must be exactly
+//! legacy then current, message by message. `GOLDEN_WRITE=1` rewrites the files (then review the diff).
 use super::*;
 use crate::contract::current::{Resources, ServiceFacts};
 use crate::contract::Contracts;
@@ -141,7 +141,7 @@ fn both_is_legacy_then_current_for_every_message() {
     );
 }
 
-/// The dashboard's reading (stack-current-contract.md §3): health healthy iff
+/// The current stack's web dashboard's reading: health healthy iff
 /// `mqtt_connected`, `uptime_hours` a number; discovery stored under the last topic level
 /// with `name` and `ip`.
 #[test]

@@ -1,5 +1,6 @@
-//! The MQTT contract of the original service (original-service.md; [`current`] has the
-//! current stack's, for MQTT_CONTRACT=current or both): which message goes to
+//! The MQTT contract of the original Python service (`camera_detector` of the
+//! wildfire-watch stack; [`current`] has the current stack's, for MQTT_CONTRACT=current or
+//! both): which message goes to
 //! which topic with which QoS and retained flag ([`MESSAGES`]), and the JSON payloads of a
 //! camera (the CAMERA object, [`camera`]), a discovery, a status change, a removal and the
 //! health report ([`health`]). Pure: records, a node id and `now` in; bytes or
@@ -91,7 +92,7 @@ pub const fn spec(kind: Kind) -> MessageSpec {
     }
 }
 
-/// Every message of the contract (original-service.md, "MQTT topics"), all QoS 1.
+/// Every message of the original's contract (its MQTT topics), all QoS 1.
 pub const MESSAGES: [MessageSpec; 7] = [
     spec(Kind::Discovery),
     spec(Kind::Removal),

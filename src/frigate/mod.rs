@@ -1,6 +1,6 @@
 //! The Frigate NVR config: built from the camera records, written to FRIGATE_CONFIG_PATH
 //! (YAML) and published on `frigate/config/cameras` (JSON, the same object). The rules are
-//! those of shared/reference/frigate-config.md, checked against Frigate 0.17.2's own parser:
+//! Frigate 0.17's, checked against Frigate 0.17.2's own parser:
 //! `version: 0.17-0`, a top-level `mqtt`, roles `[record]` for the main stream and
 //! `[detect]` for the sub stream (`[detect, record]` for one), the 0.17 retention keys,
 //! `friendly_name` (no `description`).

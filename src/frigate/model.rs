@@ -1,6 +1,6 @@
 //! A model of what happens to a string of our Frigate file before a camera sees it, written
-//! from shared/reference/frigate-config.md ("What Frigate 0.17.2 does with an input path",
-//! measured with Frigate's own code), ffmpeg's `av_url_split`/`ff_urldecode`, and go2rtc's
+//! from what Frigate 0.17.2 does with an input path (measured with Frigate's own code: two
+//! `str.format` passes with the FRIGATE_* variables, then `escape_special_characters`), ffmpeg's `av_url_split`/`ff_urldecode`, and go2rtc's
 //! sources (`internal/app/config.go` + `pkg/shell` env expansion, `internal/rtsp`,
 //! `internal/ffmpeg`, Go's `net/url`). Pure functions; the generator runs every path it
 //! writes through them and leaves a camera out when the camera would not get exactly its

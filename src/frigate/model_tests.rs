@@ -1,5 +1,5 @@
-//! The model against the facts of shared/reference/frigate-config.md, one test per fact,
-//! and against ffmpeg's and Go's documented parsing.
+//! The model against what Frigate 0.17.2 does with an input path (measured with its own
+//! code), one test per fact, and against ffmpeg's and Go's documented parsing.
 use super::*;
 
 const NO_ENV: &[(&str, &str)] = &[];

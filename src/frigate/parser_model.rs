@@ -1,5 +1,5 @@
-//! A model of Frigate 0.17.2's config parser for the keys we write, from
-//! shared/reference/frigate-config.md: unknown keys are errors at every level, camera names
+//! A model of Frigate 0.17.2's config parser for the keys we write (its config schema, as
+//! its own code applies it): unknown keys are errors at every level, camera names
 //! match `^[a-zA-Z0-9_-]+$`, roles are `detect`/`record`/`audio` with each role on one input
 //! and `detect` on exactly one, `stationary.interval` > 0, 0.17's retention keys, paths
 //! that survive the two format passes (and stay within 1000 characters), go2rtc sources

@@ -31,8 +31,8 @@ print(json.dumps(docs))
 "#;
 
 /// Then, for every input path that is not go2rtc's restream and for every go2rtc source,
-/// what the camera receives, written independently of the Rust model from
-/// shared/reference/frigate-config.md with Python's own `str.format`, `re` and
+/// what the camera receives, written independently of the Rust model from Frigate 0.17.2's
+/// behaviour, with Python's own `str.format`, `re` and
 /// `quote_plus`: an input is formatted twice with the FRIGATE_* variables, then Frigate's
 /// `escape_special_characters` (the leftmost `://[a-zA-Z0-9_-]+:\S+@`, its text after the
 /// first `:` replaced by its quote_plus form everywhere), then ffmpeg (authority up to the

@@ -1,5 +1,5 @@
-//! Unit tests of the Frigate config: exact YAML for fixtures (direct and go2rtc), the
-//! accepted example of frigate-config.md reproduced, passwords (plain, percent-encoded,
+//! Unit tests of the Frigate config: exact YAML for fixtures (direct and go2rtc), a config
+//! Frigate 0.17.2 is known to accept reproduced, passwords (plain, percent-encoded,
 //! placeholders), names and order, the JSON form read against the YAML, and the atomic
 //! file write.
 use super::*;
@@ -244,8 +244,8 @@ fn a_udp_only_stream_goes_through_ffmpeg_in_go2rtc_and_gets_the_udp_preset_direc
     );
 }
 
-/// The accepted example of shared/reference/frigate-config.md (password_env on, so the URLs
-/// carry the placeholder as there), with our stable `ui.order`.
+/// A config Frigate 0.17.2 accepts as written (password_env on, so the URLs carry the
+/// placeholder), with our stable `ui.order`.
 const REFERENCE_EXAMPLE: &str = r#"version: 0.17-0
 mqtt: {host: mqtt_broker, port: 1883, topic_prefix: frigate, client_id: frigate, stats_interval: 60}
 detectors: {default: {type: cpu, num_threads: 3}}

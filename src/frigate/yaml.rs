@@ -1,5 +1,5 @@
 //! The document tree of the Frigate config and its two spellings: YAML (the file, laid out
-//! like the accepted example of frigate-config.md: block maps for the big sections, flow maps
+//! like a config Frigate 0.17.2 accepts as written: block maps for the big sections, flow maps
 //! for the small ones) and JSON (the MQTT payload). Both come from the same [`Node`], so they
 //! cannot say different things. Hand-written: the subset we emit is small, and every string
 //! that is not a plain word is double-quoted with YAML's escapes, which reads the same under

@@ -52,8 +52,8 @@ impl Topics {
     }
 }
 
-/// The current stack's topic names (stack-current-contract.md §1): the prefix is used as
-/// configured (`Config::mqtt.current_prefix` already ends in `/` unless empty).
+/// The current stack's topic names (its TOPIC_PREFIX is put in front as written): the
+/// prefix is used as configured (`Config::mqtt.current_prefix` already ends in `/` unless empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentTopics {
     prefix: String,

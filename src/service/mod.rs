@@ -1,8 +1,10 @@
 //! The service's lifecycle: signals, the MQTT publisher, the periodic health report, the
 //! camera side ([`cameras`]: registry, scheduler, discovery, health checks, Frigate; what it
-//! publishes goes through [`announce`]) on this thread, the health endpoint and status file
-//! ([`crate::health`]), systemd's notify socket, and an orderly shutdown (every camera
-//! offline, flush within 2 s, offline message, clean disconnect).
+//! publishes goes through [`announce`], the Hello rule is [`hello`], the discovery current
+//! contract's re-sends [`resend`], and everything it asks of the OS goes through [`os`]) on
+//! this thread, the health endpoint and status file ([`crate::health`]), systemd's notify
+//! socket, and an orderly shutdown (every camera offline, flush within 2 s, offline message,
+//! clean disconnect). The threads and channels: the crate's documentation.
 pub mod announce;
 pub mod cameras;
 pub mod hello;

@@ -1,5 +1,5 @@
 //! MQTT_CONTRACT=current against the lab's cameras and broker, read the way the current
-//! stack's web dashboard reads (stack-current-contract.md §3): it subscribes to
+//! stack's web dashboard reads: it subscribes to
 //! `system/+/health`, `system/+/lwt`, `camera/discovery/+` and `camera/status/+` (with the
 //! prefix); a health message is a JSON object on a topic with `/health`, the service is the
 //! second topic level, healthy iff `mqtt_connected` is truthy, `uptime_hours` a number; a

@@ -1,6 +1,6 @@
 //! The coordinating thread of one discovery pass: starts the sources (port scan,
 //! multicast WS-Discovery, mDNS) on the pass lanes of [`Threads`], feeds their findings to the pure
-//! [`Plan`], hands the jobs it returns to the worker [`Pool`], and assembles the
+//! [`Plan`], hands the jobs it returns to the worker [`Pool`](crate::discovery::pool::Pool), and assembles the
 //! [`Report`]. It alone owns the per-host records; everything else talks to it over one
 //! channel. Blocking work never runs on this thread.
 use super::camera::{Found, Hosts};

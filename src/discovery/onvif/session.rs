@@ -20,7 +20,7 @@ pub struct Options {
     pub timeout: Duration,
     /// The whole interrogation (`ONVIF_TIMEOUT`); a request never waits beyond it.
     pub deadline: Instant,
-    /// Largest reply body accepted, e.g. [`DEFAULT_MAX_BODY`].
+    /// Largest reply body accepted, e.g. [`super::client::DEFAULT_MAX_BODY`].
     pub max_body: usize,
 }
 
