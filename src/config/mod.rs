@@ -1,11 +1,13 @@
 //! Configuration: every environment variable the service reads, parsed and validated once
 //! at start into a [`Config`] (the original Python service's names, defaults and clamps, plus
 //! the MQTT additions). Secrets are wrapped in [`Secret`] so that no `Debug`/`Display` shows them.
-use std::num::IntErrorKind;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use log::LevelFilter;
+
+mod env;
+use env::{check_topic_part, one_line, parse_log_level, Env};
 
 mod discovery;
 mod frigate;
@@ -193,14 +195,6 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("HEALTH_HTTP_PORT",        "8080",                        "port of the HTTP health endpoint (GET /health, /metrics); 0 = off"),
     ("HEALTH_HTTP_BIND",        "127.0.0.1",                   "address the health endpoint listens on (0.0.0.0 = every address)"),
     ("HEALTH_STATUS_PATH",      "",                            "file the service writes its health to (atomically) for camera-detector health; empty = none"),
-];
-
-/// Variables whose values are never shown in an error or a note.
-const SECRET_VARIABLES: &[&str] = &[
-    "MQTT_PASSWORD",
-    "CAMERA_PASSWORD",
-    "CAMERA_CREDENTIALS",
-    "DEFAULT_PASSWORD",
 ];
 
 /// Reads a file named by a variable (the process's files in [`Config::from_env`]; a map in tests).
@@ -394,20 +388,6 @@ impl Config {
     }
 }
 
-/// `text` for a one-line error: control characters (a newline in a variable) are shown
-/// escaped, as `\n`.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped = c.is_control().then(|| c.escape_debug());
-            escaped
-                .into_iter()
-                .flatten()
-                .chain((!c.is_control()).then_some(c))
-        })
-        .collect()
-}
-
 /// The entries of CAMERA_CREDENTIALS_FILE (none when unset).
 fn credentials_file<F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
@@ -515,160 +495,6 @@ fn camera_credentials<F: Fn(&str) -> Option<String>>(
         ];
     }
     out
-}
-
-/// Reads variables through `get` and collects the notes.
-struct Env<F> {
-    get: F,
-    notes: Vec<String>,
-}
-
-impl<F: Fn(&str) -> Option<String>> Env<F> {
-    /// The value exactly as set, or `None` when unset.
-    fn raw(&self, var: &str) -> Option<String> {
-        (self.get)(var)
-    }
-
-    /// The value trimmed, or `None` when unset, empty or only whitespace.
-    fn text(&self, var: &str) -> Option<String> {
-        self.raw(var)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// A whole number; unset or empty gives `default`; outside `min..=max` is clamped with a note.
-    fn u64_clamped(
-        &mut self,
-        var: &'static str,
-        default: u64,
-        min: u64,
-        max: u64,
-    ) -> Result<u64, ConfigError> {
-        let Some(text) = self.text(var) else {
-            return Ok(default);
-        };
-        let value = parse_u64(var, &text)?;
-        let clamped = value.clamp(min, max);
-        if clamped != value {
-            self.notes
-                .push(format!("{var}={value} clamped to {clamped}"));
-        }
-        Ok(clamped)
-    }
-
-    /// [`Env::u64_clamped`] as seconds.
-    fn seconds(
-        &mut self,
-        var: &'static str,
-        default: u64,
-        min: u64,
-        max: u64,
-    ) -> Result<Duration, ConfigError> {
-        self.u64_clamped(var, default, min, max)
-            .map(Duration::from_secs)
-    }
-
-    /// A count that must fit a `u32` (no clamp).
-    fn count_u32(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
-        let Some(text) = self.text(var) else {
-            return Ok(default);
-        };
-        u32::try_from(parse_u64(var, &text)?).map_err(|_| ConfigError::TooLarge {
-            var,
-            value: shown(var, &text),
-        })
-    }
-
-    /// A TCP port, 1..=65535 (no clamp: a wrong camera port is an error, not a guess).
-    fn port(&self, var: &'static str, default: u16) -> Result<u16, ConfigError> {
-        let Some(text) = self.text(var) else {
-            return Ok(default);
-        };
-        let not_a_port = || ConfigError::NotAPort {
-            var,
-            value: shown(var, &text),
-        };
-        match parse_u64(var, &text) {
-            Ok(0) | Err(ConfigError::TooLarge { .. }) => Err(not_a_port()),
-            Ok(n) => u16::try_from(n).map_err(|_| not_a_port()),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// true/false, 1/0, yes/no, on/off in any case; unset or empty gives `default`.
-    fn boolean(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
-        let Some(text) = self.text(var) else {
-            return Ok(default);
-        };
-        parse_bool(&text).ok_or_else(|| ConfigError::NotABool {
-            var,
-            value: shown(var, &text),
-        })
-    }
-}
-
-/// A whole number of 0 or more; `text` is already trimmed.
-fn parse_u64(var: &'static str, text: &str) -> Result<u64, ConfigError> {
-    text.parse::<u64>().map_err(|e| {
-        let value = shown(var, text);
-        let digits = text.strip_prefix('-').unwrap_or("");
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            ConfigError::Negative { var, value }
-        } else if *e.kind() == IntErrorKind::PosOverflow {
-            ConfigError::TooLarge { var, value }
-        } else {
-            ConfigError::NotANumber { var, value }
-        }
-    })
-}
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// The original's Python level names (CRITICAL is Python's name above ERROR), plus TRACE.
-fn parse_log_level(text: &str) -> Result<LevelFilter, ConfigError> {
-    match text.to_ascii_uppercase().as_str() {
-        "TRACE" => Ok(LevelFilter::Trace),
-        "DEBUG" => Ok(LevelFilter::Debug),
-        "INFO" => Ok(LevelFilter::Info),
-        "WARNING" | "WARN" => Ok(LevelFilter::Warn),
-        "ERROR" | "CRITICAL" => Ok(LevelFilter::Error),
-        _ => Err(ConfigError::BadLogLevel {
-            value: shown("LOG_LEVEL", text),
-        }),
-    }
-}
-
-/// Rejects what MQTT forbids in a topic name: the wildcards `+` and `#`, and NUL.
-fn check_topic_part(var: &'static str, value: &str) -> Result<(), ConfigError> {
-    let what = if value.contains('#') {
-        "'#'"
-    } else if value.contains('+') {
-        "'+'"
-    } else if value.contains('\0') {
-        "a NUL character"
-    } else {
-        return Ok(());
-    };
-    Err(ConfigError::BadTopic {
-        var,
-        value: shown(var, value),
-        what,
-    })
-}
-
-/// The value as it may appear in an error: `***` for the secret variables.
-fn shown(var: &str, value: &str) -> String {
-    if SECRET_VARIABLES.contains(&var) {
-        "***".to_owned()
-    } else {
-        value.to_owned()
-    }
 }
 
 #[cfg(test)]

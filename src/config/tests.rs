@@ -1,4 +1,5 @@
 //! Unit tests of the configuration: defaults, clamps, bad values, credentials, secrets.
+use super::env::{shown, SECRET_VARIABLES};
 use super::*;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
