@@ -35,9 +35,9 @@ fuzz_target!(|data: &[u8]| {
         onvif::parse_capabilities(data)
             .map(|c| {
                 urls.extend(
-                    [c.device_xaddr, c.media_xaddr, c.ptz_xaddr, c.imaging_xaddr]
+                    [c.device, c.media, c.ptz, c.imaging]
                         .into_iter()
-                        .chain([c.events_xaddr, c.analytics_xaddr])
+                        .chain([c.events, c.analytics])
                         .flatten(),
                 )
             })
