@@ -3,7 +3,8 @@
 //! uses when it is installed), then the two steps an input path goes through before the
 //! camera (Frigate's env substitution and password re-encoding, ffmpeg's userinfo decoding),
 //! modelled in Python from their documented behaviour. Needs python3 with PyYAML (the CI
-//! machine has python3-yaml); without it the tests print a loud SKIPPED line.
+//! machine has python3-yaml); without it the tests are skipped with a loud SKIPPED line, or
+//! fail under `CD_REQUIRE_LAB=1` (CI; as tests/it/support/skip.rs does for the lab tests).
 use super::tests::{amcrest, creds, offline, opts, record, single, stream, AMCREST_MAIN};
 use super::*;
 use std::io::Write;
@@ -32,7 +33,7 @@ print(json.dumps(docs))
 
 /// Then, for every input path that is not go2rtc's restream and for every go2rtc source,
 /// what the camera receives, written independently of the Rust model from
-/// shared/reference/frigate-config.md with Python's own `str.format`, `re` and
+/// Frigate 0.17's documented behaviour with Python's own `str.format`, `re` and
 /// `quote_plus`: an input is formatted twice with the FRIGATE_* variables, then Frigate's
 /// `escape_special_characters` (the leftmost `://[a-zA-Z0-9_-]+:\S+@`, its text after the
 /// first `:` replaced by its quote_plus form everywhere), then ffmpeg (authority up to the
@@ -146,8 +147,9 @@ pub(super) fn expected(user: &str, pw: &str, target: &str) -> Value {
     serde_json::json!([hex(user), hex(pw), target])
 }
 
-/// Runs `script` (with `args`) on `stdin`; `None` after a loud SKIPPED line when python3
-/// with PyYAML is missing.
+/// Runs `script` (with `args`) on `stdin`; `None` after a loud SKIPPED line (and a line in
+/// `$CD_SKIP_LOG`, which scripts/test.sh counts) when python3 with PyYAML is missing;
+/// a failure instead under `CD_REQUIRE_LAB=1`.
 #[allow(clippy::print_stderr)] // the loud SKIPPED line, as the lab tests print
 pub(super) fn python(test: &str, script: &str, args: &[&str], stdin: &str) -> Option<Value> {
     let have = Command::new("python3")
@@ -156,7 +158,20 @@ pub(super) fn python(test: &str, script: &str, args: &[&str], stdin: &str) -> Op
         .status()
         .is_ok_and(|s| s.success());
     if !have {
-        eprintln!("SKIPPED {test}: python3 with PyYAML not found");
+        let why = "python3 with PyYAML not found";
+        assert!(
+            std::env::var("CD_REQUIRE_LAB").as_deref() != Ok("1"),
+            "{test} cannot run here and CD_REQUIRE_LAB=1 forbids skipping it: {why}"
+        );
+        eprintln!("\n*** SKIPPED {test}: {why} ***\n");
+        if let Some(log) = std::env::var_os("CD_SKIP_LOG") {
+            let line = format!("{test}: {why}\n");
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log);
+            let _ = f.and_then(|mut f| f.write_all(line.as_bytes()));
+        }
         return None;
     }
     let mut child = Command::new("python3")
