@@ -1,13 +1,13 @@
-//! MQTT_CONTRACT=current against the lab's cameras and broker, read the way the current
-//! stack's web dashboard reads (stack-current-contract.md §3): it subscribes to
+//! MQTT_CONTRACT=current against the lab's cameras and broker, read the way the current stack's
+//! web dashboard reads (as the stack documents it; not in this repository): it subscribes to
 //! `system/+/health`, `system/+/lwt`, `camera/discovery/+` and `camera/status/+` (with the
 //! prefix); a health message is a JSON object on a topic with `/health`, the service is the
 //! second topic level, healthy iff `mqtt_connected` is truthy, `uptime_hours` a number; a
-//! discovery JSON object is stored under the last topic level as `name` (fallback: that
-//! id) and `ip`, and counts as active for 300 s; at most 30 `camera` and 50 `system`
-//! messages a minute are taken, the rest dropped. The model finds every lab camera with
-//! its name and address and the service healthy, sees each record again within the
-//! re-send interval, and the service unhealthy after SIGTERM.
+//! discovery JSON object is stored under the last topic level as `name` (fallback: that id) and
+//! `ip`, and counts as active for 300 s; at most 30 `camera` and 50 `system` messages a minute
+//! are taken, the rest dropped. The model finds every lab camera with its name and address and
+//! the service healthy, sees each record again within the re-send interval, and the service
+//! unhealthy after SIGTERM.
 use crate::support::broker::Sub;
 use crate::support::lab::lab;
 use serde_json::Value;
