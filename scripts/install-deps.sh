@@ -6,7 +6,8 @@
 #   rustup   components clippy + rustfmt
 #   msrv     the toolchain of Cargo.toml's rust-version (minimal profile): scripts/test.sh
 #            checks that the binary builds with it
-#   deny     cargo-deny $CARGO_DENY_VERSION (`cargo install --locked`, ~N min once on 2 cores)
+#   deny     cargo-deny $CARGO_DENY_VERSION (`cargo install --locked`: 7.8 min once at 1 job on a
+#            busy 2-core VM, 3.4 CPU-min)
 #            for scripts/test.sh's licence / ban / duplicate-version check (deny.toml)
 #   fuzz     the nightly toolchain ($FUZZ_TOOLCHAIN, minimal profile) and cargo-fuzz, for
 #            scripts/fuzz-smoke.sh
