@@ -6,8 +6,8 @@
 #   rustup   components clippy + rustfmt
 #   msrv     the toolchain of Cargo.toml's rust-version (minimal profile): scripts/test.sh
 #            checks that the binary builds with it
-#   deny     cargo-deny $CARGO_DENY_VERSION (`cargo install --locked`: 7.8 min once at 1 job on a
-#            busy 2-core VM, 3.4 CPU-min)
+#   deny     cargo-deny $CARGO_DENY_VERSION (`cargo install --locked`, once: 3.4 CPU-min; 7.8 min
+#            at 1 job on a busy 2-core VM)
 #            for scripts/test.sh's licence / ban / duplicate-version check (deny.toml)
 #   fuzz     the nightly toolchain ($FUZZ_TOOLCHAIN, minimal profile) and cargo-fuzz, for
 #            scripts/fuzz-smoke.sh
@@ -158,8 +158,9 @@ do_deny() {
   [ "$(cargo deny --version 2>/dev/null)" = "cargo-deny $CARGO_DENY_VERSION" ] \
     && { echo "cargo-deny $CARGO_DENY_VERSION present"; return 0; }
   [ $CHECK = 1 ] && { echo "missing: cargo-deny $CARGO_DENY_VERSION"; return 1; }
-  CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} timeout 2400 cargo install -q --locked cargo-deny \
-    --version "$CARGO_DENY_VERSION"
+  # every core unless CARGO_BUILD_JOBS says otherwise: on a fresh CI machine this is on the
+  # critical path (3.4 CPU-min), and nothing else runs there
+  timeout 2400 cargo install -q --locked cargo-deny --version "$CARGO_DENY_VERSION"
   echo "installed cargo-deny $CARGO_DENY_VERSION"
 }
 
