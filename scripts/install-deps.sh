@@ -220,7 +220,7 @@ do_rumqttd() {
     echo "rumqttd $RUMQTTD_VERSION present ($bin)"; return 0; fi
   [ $CHECK = 1 ] && { echo "rumqttd $RUMQTTD_VERSION missing ($bin)"; return 1; }
   mkdir -p "$RUMQTTD_ROOT"
-  CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} timeout 1800 cargo install -q rumqttd --version "$RUMQTTD_VERSION" \
+  timeout 1800 cargo install -q rumqttd --version "$RUMQTTD_VERSION" \
     --no-default-features --root "$RUMQTTD_ROOT"
   echo "built $bin"
 }
