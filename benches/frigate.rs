@@ -1,4 +1,4 @@
-//! Frigate file numbers for the README (`cargo bench --bench frigate`; the numbers are
+//! Frigate file numbers for docs/frigate.md (`cargo bench --bench frigate`; the numbers are
 //! sizes and counts, so `--profile dev` gives the same): the size of the generated file for
 //! 6 and 250 cameras, direct and through go2rtc, with passwords and with placeholders, and
 //! the connections each camera gets. The cameras are like the lab's: a main stream

@@ -5,7 +5,7 @@ fixtures (re-runnable: seed files are rewritten, files libFuzzer added are kept)
 Sources: src/discovery/{onvif,rtsp,wsd}/testdata (captured from the lab's real peers, and
 RTP of gst-rtsp-server streams without sprop-* for the depacketiser), the
 ARP table and ARP reply fixtures of src/discovery/{arp,arping}.rs, the config and paths-file
-examples of the README and tests. Usage: python3 fuzz/seeds.py (from anywhere)."""
+examples of the docs and tests. Usage: python3 fuzz/seeds.py (from anywhere)."""
 import base64, glob, os, re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,7 +117,7 @@ put("arp_reply", "reply_cam", arp(2, CAM, [10, 77, 0, 101]))
 put("arp_reply", "reply_padded", arp(2, CAM, [10, 77, 0, 101]) + bytes(18))
 put("arp_reply", "request", arp(1, ME, [10, 77, 0, 10], dst=b"\xff" * 6))
 
-# --- RTSP_PATHS_FILE: README example and the tests' files
+# --- RTSP_PATHS_FILE: docs/discovery.md example and the tests' files
 put("rtsp_paths_file", "readme",
     "/live/main   main          # our NVR\n/live/sub    sub\n/ch01.264    xiongmai main\n")
 put("rtsp_paths_file", "tests",
@@ -127,7 +127,7 @@ put("rtsp_paths_file", "tests",
 put("rtsp_paths_file", "bad", "/ok\n\n/x sony\n/x main sub\n")
 
 # --- config: env files (NAME=value; `%%` then the credentials file), from VARIABLES'
-# defaults and the README's examples
+# defaults and the docs' examples
 src = open(os.path.join(ROOT, "src", "config", "mod.rs"), encoding="utf-8").read()
 defaults = re.findall(r'^\s*\("([A-Z_0-9]+)",\s*"([^"]*)",', src, re.M)
 put("config_lookup", "defaults", "".join(f"{k}={v}\n" for k, v in defaults))

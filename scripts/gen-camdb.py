@@ -15,7 +15,7 @@ Outputs:
 Usage: scripts/gen-camdb.py            write the outputs
        scripts/gen-camdb.py --check    exit 1 if the outputs differ from what would be written
 
-Rules (the README's "Camera database" says the same in prose):
+Rules (docs/discovery.md, "Camera database", says the same in prose):
   * Paths: placeholders are expanded for channel 1 and streams 0/1 (<N>, [CHANNEL], {channel}
     and [CHANNEL+1] → the first channel; {NN} → 01; <M> → 0 and 1; {codec} → h264 and h265;
     <uniq>, <x>, <z> → 1). Credentials in a URL stay as markers ([USERNAME], [PASSWORD],

@@ -4,6 +4,11 @@
 # Checks before installing, so a second run only takes a few seconds:
 #   apt      Debian packages (apt-get update only when something is missing)
 #   rustup   components clippy + rustfmt
+#   msrv     the toolchain of Cargo.toml's rust-version (minimal profile): scripts/test.sh
+#            checks that the binary builds with it
+#   deny     cargo-deny $CARGO_DENY_VERSION (`cargo install --locked`, once: 3.4 CPU-min; 7.8 min
+#            at 1 job on a busy 2-core VM)
+#            for scripts/test.sh's licence / ban / duplicate-version check (deny.toml)
 #   fuzz     the nightly toolchain ($FUZZ_TOOLCHAIN, minimal profile) and cargo-fuzz, for
 #            scripts/fuzz-smoke.sh
 #   venv     scripts/lab/venv with the lab's pinned PyPI packages
@@ -72,6 +77,10 @@ RELEASE_PIP_PKGS=(cargo-zigbuild==0.24.0 ziglang==0.17.0)
 # cargo-fuzz needs nightly (-Z sanitizer); cargo-fuzz itself builds on stable
 FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
 CARGO_FUZZ_VERSION=0.13.2
+# Cargo.toml's rust-version as a rustup toolchain name ("1.85" -> "1.85.0": the oldest patch)
+MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml")
+[[ $MSRV == *.*.* ]] || MSRV=$MSRV.0
+CARGO_DENY_VERSION=0.20.2
 
 T_ALL=$EPOCHREALTIME
 missing_total=0
@@ -137,6 +146,24 @@ do_fuzz() {
   echo "installed ${miss[*]}"
 }
 
+do_msrv() {
+  [ -n "$MSRV" ] || { echo "no rust-version in Cargo.toml"; return 1; }
+  rustup run "$MSRV" cargo --version >/dev/null 2>&1 && { echo "toolchain $MSRV present"; return 0; }
+  [ $CHECK = 1 ] && { echo "missing: toolchain $MSRV"; return 1; }
+  timeout 600 rustup toolchain install "$MSRV" --profile minimal >/dev/null
+  echo "installed toolchain $MSRV"
+}
+
+do_deny() {
+  [ "$(cargo deny --version 2>/dev/null)" = "cargo-deny $CARGO_DENY_VERSION" ] \
+    && { echo "cargo-deny $CARGO_DENY_VERSION present"; return 0; }
+  [ $CHECK = 1 ] && { echo "missing: cargo-deny $CARGO_DENY_VERSION"; return 1; }
+  # every core unless CARGO_BUILD_JOBS says otherwise: on a fresh CI machine this is on the
+  # critical path (3.4 CPU-min), and nothing else runs there
+  timeout 2400 cargo install -q --locked cargo-deny --version "$CARGO_DENY_VERSION"
+  echo "installed cargo-deny $CARGO_DENY_VERSION"
+}
+
 pip_ok() {   # all pins satisfied in the venv?
   [ -x "$VENV/bin/python" ] || return 1
   "$VENV/bin/python" - "${PIP_PKGS[@]}" <<'PY' >/dev/null 2>&1
@@ -193,7 +220,7 @@ do_rumqttd() {
     echo "rumqttd $RUMQTTD_VERSION present ($bin)"; return 0; fi
   [ $CHECK = 1 ] && { echo "rumqttd $RUMQTTD_VERSION missing ($bin)"; return 1; }
   mkdir -p "$RUMQTTD_ROOT"
-  CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} timeout 1800 cargo install -q rumqttd --version "$RUMQTTD_VERSION" \
+  timeout 1800 cargo install -q rumqttd --version "$RUMQTTD_VERSION" \
     --no-default-features --root "$RUMQTTD_ROOT"
   echo "built $bin"
 }
@@ -219,6 +246,8 @@ do_release() {
 
 step apt do_apt
 step rustup do_rustup
+step msrv do_msrv
+step deny do_deny
 [ $RELEASE = 1 ] && step release do_release
 step fuzz do_fuzz
 step rumqttd do_rumqttd

@@ -73,8 +73,8 @@ for tgz in "${tarballs[@]}"; do
   tar -C "$WORK" -xzf "$tgz"
   d=$WORK/$name
   [ -d "$d" ] || { fail "$name: no top directory $name/"; continue; }
-  for f in camera-detector README.md LICENSE camera-detector.env camera-detector.service \
-    camera-detector.sysusers SHA256SUMS; do
+  for f in camera-detector README.md LICENSE LICENSE-MIT LICENSE-APACHE camera-detector.env \
+    camera-detector.service camera-detector.sysusers SHA256SUMS docs/configuration.md; do
     [ -f "$d/$f" ] || fail "$name: $f missing"
   done
   (cd "$d" && sha256sum --quiet -c SHA256SUMS) || fail "$name: SHA256SUMS inside"

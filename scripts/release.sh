@@ -7,9 +7,10 @@
 # LTO, codegen-units 1, panic abort, stripped).
 #
 # Output, in $OUT (default target/dist/out/VERSION):
-#   camera-detector-VERSION-TARGET[-tls].tar.gz   binary, README.md, LICENSE,
-#        camera-detector.env (every variable), camera-detector.service, camera-detector.sysusers,
-#        SHA256SUMS (of those files); all under camera-detector-VERSION-TARGET[-tls]/
+#   camera-detector-VERSION-TARGET[-tls].tar.gz   binary, README.md, docs/*.md (the README
+#        links them), LICENSE, LICENSE-MIT, LICENSE-APACHE, camera-detector.env (every
+#        variable), camera-detector.service, camera-detector.sysusers, SHA256SUMS (of those
+#        files); all under camera-detector-VERSION-TARGET[-tls]/
 #   SHA256SUMS     of the tarballs
 #   sizes.tsv      target, flavour, binary bytes, tarball bytes, build seconds
 # Fails if a binary is over budget (3 MiB without TLS, 8 MiB with).
@@ -82,9 +83,11 @@ for t in $TARGETS; do
       || die "$t ($f): binary is $bytes bytes, over the budget of ${!budget_var}"
     d=$STAGE/$name; mkdir -p "$d"
     install -m 755 "$bin" "$d/camera-detector"
-    install -m 644 README.md LICENSE dist/camera-detector.env dist/camera-detector.service \
-      dist/camera-detector.sysusers "$d/"
-    (cd "$d" && sha256sum -- * > SHA256SUMS)
+    install -m 644 README.md LICENSE LICENSE-MIT LICENSE-APACHE dist/camera-detector.env \
+      dist/camera-detector.service dist/camera-detector.sysusers "$d/"
+    install -d -m 755 "$d/docs" && install -m 644 docs/*.md "$d/docs/"
+    (cd "$d" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort \
+      | xargs -d '\n' sha256sum -- > SHA256SUMS)
     tar -C "$STAGE" --sort=name --mtime="@$EPOCH" --owner=0 --group=0 --numeric-owner \
       -cf - "$name" | gzip -9n > "$OUT/$name.tar.gz"
     tbytes=$(stat -c %s "$OUT/$name.tar.gz")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/release.sh — the release size figures for README "Performance", next to the original
+# bench/release.sh — the release size figures for docs/performance.md, next to the original
 # Python service (~450 MiB installed, 640 MiB RSS): reads sizes.tsv of scripts/release.sh and
 # prints Markdown rows (binary and tarball per target and flavour, unpacked size, build time of
 # that release.sh run: a few seconds when cargo had it all cached).

@@ -108,7 +108,7 @@ impl Brand {
                 let hit = tokens.match_indices(w).any(|(i, _)| {
                     tokens[..i].ends_with(' ') && tokens[i + w.len()..].starts_with(' ')
                 });
-                if hit && best.map_or(true, |(len, _)| w.len() > len) {
+                if hit && best.is_none_or(|(len, _)| w.len() > len) {
                     best = Some((w.len(), b));
                 }
             }

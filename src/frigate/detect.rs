@@ -1,6 +1,6 @@
 //! Which stream Frigate detects on, and at what size.
 //!
-//! The rule (README "Frigate: the generated config"):
+//! The rule (docs/frigate.md, "Detect stream and size"):
 //! - the sub stream is the detect stream when it differs from the main stream and its
 //!   probed size is known with the smaller side at least FRIGATE_DETECT_MIN_SIDE (default
 //!   360: fire and smoke need pixels; a 320x240 or 160x120 sub stream loses to the main);

@@ -427,7 +427,7 @@ pub fn go_url_open(url: &str) -> Result<Received, String> {
     if !host_ok {
         return Err(format!("host {host:?} not modelled"));
     }
-    if !go_keeps_path(path) || !query.map_or(true, go_keeps_path) {
+    if !go_keeps_path(path) || !query.is_none_or(go_keeps_path) {
         return Err("Go would re-escape the path or query".to_owned());
     }
     let target = match query {

@@ -235,7 +235,7 @@ impl Registry {
         let interval = self.settings.health_check_interval;
         let mut out = Vec::new();
         for (id, e) in &mut self.entries {
-            let due = e.validation.map_or(true, |v| {
+            let due = e.validation.is_none_or(|v| {
                 let wait = if v.answered {
                     interval
                 } else {

@@ -201,7 +201,7 @@ fn the_service_publishes_every_lab_camera_and_writes_frigate() {
     );
 
     // The same records rendered with FRIGATE_GO2RTC=false: every direct input plays as
-    // Frigate hands it to ffmpeg. Connections to each camera, for the README.
+    // Frigate hands it to ffmpeg. Connections to each camera, for docs/frigate.md.
     let records = camera_detector::registry::persist::load(&state)
         .expect("state")
         .expect("cameras");

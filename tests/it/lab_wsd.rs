@@ -265,9 +265,7 @@ fn hello_listener_hears_real_peers() {
         let (listener_ns, peer_ns) = names.split_once(' ').expect("two names");
         return hello_child(listener_ns, peer_ns);
     }
-    let uid = Command::new("id").arg("-u").output().expect("id -u");
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        eprintln!("\n*** SKIPPED: this test creates network namespaces, which needs root. ***\n");
+    if !crate::support::netns::can_netns() {
         return;
     }
     let pair = NsPair::create();

@@ -12,6 +12,7 @@ mod support {
     pub mod ownhost;
     pub mod proxy;
     pub mod rumqttd;
+    pub use crate::scan_ns::netns::skip;
     pub mod zoo;
 }
 mod health_endpoint;

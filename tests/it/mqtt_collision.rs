@@ -3,8 +3,8 @@
 //! connects a minute each). Now a session lost right after its CONNACK backs off like a
 //! failed connect: at most about ten connects each in two minutes, one WARN naming the
 //! client id, and the retained LWT flips to `offline` once per takeover, not thousands of
-//! times. The numbers (connects, CPU seconds and log lines a minute) are printed for the
-//! README; scripts/bench/mqtt-collision.sh measures any binary the same way.
+//! times. The numbers (connects, CPU seconds and log lines a minute) are printed for
+//! docs/mqtt.md; scripts/bench/mqtt-collision.sh measures any binary the same way.
 use crate::support::broker::Broker;
 use crate::support::common::proc_cpu_seconds;
 use std::process::{Child, Command, Stdio};

@@ -6,6 +6,11 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
+/// Skips (or, under `CD_REQUIRE_LAB=1`, fails) a test that cannot run here; tests/it's
+/// `support::skip` is this module.
+#[path = "support/skip.rs"]
+pub mod skip;
+
 /// Set in the re-executed child: the namespace it must be in.
 pub const CHILD_NS: &str = "CD_SCAN_NS_CHILD";
 
@@ -29,15 +34,10 @@ pub fn ip(args: &[&str]) {
     );
 }
 
-/// Whether we may create namespaces (root); prints a loud SKIP line when not.
+/// Whether we may create namespaces (root); skips the test ([`skip::skip`]) when not.
 #[must_use]
 pub fn can_netns() -> bool {
-    let uid = Command::new("id").arg("-u").output().map(|o| o.stdout);
-    let root = uid.is_ok_and(|u| String::from_utf8_lossy(&u).trim() == "0");
-    if !root {
-        eprintln!("\n*** SKIPPED: creating network namespaces needs root. ***\n");
-    }
-    root
+    skip::root_or_skip("creating network namespaces needs root")
 }
 
 /// Two namespaces `cdscan-<pid>-<tag>-a` (scanner, veth `scan0`) and `…-b` (peer, `scan1`).

@@ -151,14 +151,29 @@ fn help_and_version_answer_without_a_broker() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// docs/configuration.md has a row for every variable the service reads, with its default
+/// (`(empty)` for none), and no row for a variable it does not read.
 #[test]
-fn the_readme_lists_every_variable_the_service_reads() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for (name, _, _) in camera_detector::config::VARIABLES {
+fn the_configuration_doc_lists_every_variable_the_service_reads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/configuration.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let vars = camera_detector::config::VARIABLES;
+    for (name, default, _) in vars {
+        let cell = if default.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            format!("`{default}`")
+        };
         assert!(
-            readme.contains(&format!("| `{name}` |")),
-            "README has no row for {name}"
+            doc.contains(&format!("\n| `{name}` | {cell} |")),
+            "docs/configuration.md has no row for {name} with its default {cell}"
+        );
+    }
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let name = line[3..].split('`').next().unwrap_or_default();
+        assert!(
+            vars.iter().any(|(n, _, _)| *n == name),
+            "docs/configuration.md has a row for {name}, which the service does not read"
         );
     }
 }

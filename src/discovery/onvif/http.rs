@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn body_over_the_limit() {
         let mut response = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n".to_vec();
-        response.extend(std::iter::repeat(b'x').take(5000));
+        response.extend(std::iter::repeat_n(b'x', 5000));
         let (url, server) = serve(response, Duration::ZERO);
         let e = Ureq::new()
             .post(&request(&url, None), Duration::from_secs(5), 4096)

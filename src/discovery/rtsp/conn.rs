@@ -437,7 +437,7 @@ impl Conn {
         }
         loop {
             match self.next(method) {
-                Ok(Frame::Response(r)) if r.cseq().map_or(true, |c| c == self.cseq) => {
+                Ok(Frame::Response(r)) if r.cseq().is_none_or(|c| c == self.cseq) => {
                     if let Some(s) = r.header("Server") {
                         self.server = Some(s.chars().take(128).collect());
                     }

@@ -134,7 +134,7 @@ impl FakeCam {
                 path: path.clone(),
                 auth: auth.clone(),
             });
-            let authorized = self.basic.map_or(true, |(u, p)| auth == Some(basic(u, p)));
+            let authorized = self.basic.is_none_or(|(u, p)| auth == Some(basic(u, p)));
             let exists = self.accept_any || self.paths.contains(&path.as_str());
             let transport = header("Transport").unwrap_or_default();
             let replayed = self.describe.map(|d| {

@@ -286,7 +286,7 @@ impl Prober<'_> {
         let may_carry = |c: &super::paths::Candidate<'_>| {
             !camdb::has_credential_marks(c.path)
                 || c.data
-                    .map_or(true, |d| brand.map_or(true, |b| d.is_listed_by(b)))
+                    .is_none_or(|d| brand.is_none_or(|b| d.is_listed_by(b)))
         };
         // Sub-stream paths are main candidates only where the answers tell streams apart (a
         // server that accepts any path): the stream they reveal leads to its main.

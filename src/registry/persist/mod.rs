@@ -116,7 +116,7 @@ impl SaveClock {
         dirty
             && self
                 .last
-                .map_or(true, |t| now.saturating_duration_since(t) >= SAVE_PERIOD)
+                .is_none_or(|t| now.saturating_duration_since(t) >= SAVE_PERIOD)
     }
 
     /// A save was attempted at `now`, whether or not it succeeded (a failing disk is tried

@@ -1,6 +1,8 @@
 //! The network lab (scripts/lab): namespaces on a private bridge with real cameras and a
-//! broker. Tests that need it call [`lab`]: `None` (with a loud SKIP line) when not root.
+//! broker. Tests that need it call [`lab`]: `None` when not root (the test is skipped, or
+//! fails under `CD_REQUIRE_LAB=1`: support/skip.rs).
 //! Everything the detector sends in these tests stays inside the lab's namespaces.
+use super::skip::root_or_skip;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -18,14 +20,10 @@ pub fn lab() -> Option<Lab> {
 }
 
 /// Runs `scripts/lab/<script> --if-down` under `lock` and reads the ground truth at
-/// `scripts/lab/<truth>`; `None` (with a loud SKIP line) when not root. Used for the lab and
+/// `scripts/lab/<truth>`; `None` when not root (after [`skip`](super::skip::skip)). Used for the lab and
 /// for the vendor zoo (support/zoo.rs).
 pub fn bring_up(script: &str, lock: &str, truth: &str) -> Option<Lab> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        eprintln!(
-            "\n*** SKIPPED: this test needs the network lab, which needs root (ip netns). ***\n"
-        );
+    if !root_or_skip("this test needs the network lab, which needs root (ip netns)") {
         return None;
     }
     let dir = lab_dir();
@@ -122,7 +120,7 @@ const CHILD: &str = "CD_LAB_NS_CHILD";
 /// In the parent it brings the lab up, spawns `ip netns exec lab-det <this binary> <test>
 /// --exact`, asserts that exactly one test ran there and passed, and returns `None`. In the
 /// child it checks that the process really is in lab-det (panics otherwise, before any
-/// packet is sent) and returns the lab. `None` also when not root (the test is skipped loudly).
+/// packet is sent) and returns the lab. `None` also when not root (the test is skipped).
 pub fn in_detector_ns(test: &str) -> Option<Lab> {
     in_detector_ns_with(test, &[])
 }

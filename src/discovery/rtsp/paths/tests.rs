@@ -28,7 +28,7 @@ fn paths(c: &[Candidate<'_>]) -> Vec<String> {
 }
 
 /// The dictionary is the data's: the original detector's paths that the public data lists
-/// are all in it; the four it does not list are not (README "Where we differ").
+/// are all in it; the four it does not list are not (docs/service.md, "Where we differ").
 #[test]
 fn the_original_paths_the_data_lists_are_in_the_dictionary() {
     let all = paths(&ordered(None, &[]));
