@@ -10,7 +10,7 @@
 //!
 //! The formats that differ have their own views, each tested against the model: the MQTT
 //! contract's CAMERA object ([`crate::contract::camera`]), the scan report's camera
-//! ([`crate::discovery::engine::camera`]) and the state file's stream ([`stream::stored`]).
+//! ([`crate::discovery::engine::report`]) and the state file's stream ([`stream::stored`]).
 pub mod camera;
 pub mod id;
 pub mod profile;

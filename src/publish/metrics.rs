@@ -44,7 +44,7 @@ pub const OTHER_TOPICS: &str = "(other topics)";
 pub struct TopicDrops {
     /// Over MQTT_MAX_PAYLOAD, never sent.
     pub oversized: u64,
-    /// Sent, and the broker dropped the connection each time (see [`poison`]).
+    /// Sent, and the broker dropped the connection each time (see [`super::poison`]).
     pub quarantined: u64,
     /// Payload size of the latest one, bytes.
     pub last_size: u64,
@@ -140,7 +140,7 @@ pub struct MetricsSnapshot {
     pub short_sessions: u64,
     /// Messages over MQTT_MAX_PAYLOAD, never sent.
     pub dropped_oversized: u64,
-    /// Messages the broker dropped the connection over, twice (see [`poison`]).
+    /// Messages the broker dropped the connection over, twice (see [`super::poison`]).
     pub dropped_quarantined: u64,
     /// Oversized and quarantined messages by topic (at most [`REFUSED_TOPICS`] named).
     pub refused: BTreeMap<String, TopicDrops>,
