@@ -49,6 +49,9 @@ fi
 say "rustfmt";  cargo fmt --all -- --check
 say "clippy";   cargo clippy --all-targets -- -D warnings
 say "clippy (tls)"; cargo clippy --all-targets --features tls -- -D warnings
+say "module graph: no cycles (scripts/modgraph.py, and its self-test)"
+python3 scripts/modgraph.py --self-test
+python3 scripts/modgraph.py
 # The oldest Rust we claim (Cargo.toml rust-version): the binary must build with it, default
 # and `tls` (a check: build scripts and every crate compiled, nothing linked), in a target
 # directory of its own so the stable artefacts stay as they are. The `tls` check reuses the
