@@ -49,6 +49,8 @@ fi
 say "rustfmt";  cargo fmt --all -- --check
 say "clippy";   cargo clippy --all-targets -- -D warnings
 say "clippy (tls)"; cargo clippy --all-targets --features tls -- -D warnings
+say "rustdoc (-D warnings: no broken or private intra-doc links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -q
 say "module graph: no cycles (scripts/modgraph.py, and its self-test)"
 python3 scripts/modgraph.py --self-test
 python3 scripts/modgraph.py

@@ -34,7 +34,7 @@ pub const MAX_DEPTH: usize = 48;
 pub const MAX_ELEMENTS: usize = 20_000;
 
 /// One element: local name, attributes by local name (namespace declarations dropped),
-/// trimmed text content, and children as indexes into [`Doc::nodes`].
+/// trimmed text content, and children as indexes into `Doc::nodes`.
 #[derive(Debug, Default)]
 pub struct Node {
     pub name: String,

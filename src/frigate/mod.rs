@@ -8,7 +8,7 @@
 //! Like Frigate 0.17's own camera wizard, each camera's streams go through go2rtc by default
 //! (FRIGATE_GO2RTC): `go2rtc.streams` holds the camera URLs with their credentials, the
 //! ffmpeg inputs read the local restream, `live.streams` names both streams. Parts:
-//! [`plan`] (which cameras, inputs, streams; what is left out and why), [`names`] (names
+//! [`plan`](mod@plan) (which cameras, inputs, streams; what is left out and why), [`names`] (names
 //! and `ui.order`, functions of the id alone), [`detect`] (detect stream and size),
 //! [`url`] (credentials in URLs) checked against [`model`] (what Frigate, go2rtc and
 //! ffmpeg do to them), [`yaml`] (the two spellings).

@@ -397,7 +397,7 @@ fn go_keeps_path(s: &str) -> bool {
 
 /// What go2rtc's RTSP client makes of `url` (Go's `url.Parse`): no control bytes; the query
 /// cut at the first `?`; the authority up to the first `/`; userinfo up to its last `@`,
-/// only [`go_userinfo_char`]s, split at the first `:`, each unescaped. The target is
+/// only `go_userinfo_char`s, split at the first `:`, each unescaped. The target is
 /// `host + path + ?query` as `URL.String()` writes them without the userinfo.
 ///
 /// # Errors

@@ -2,7 +2,7 @@
 //! connection at a time, one request per connection. Each connection gets [`READ_LIMIT`]
 //! in all to deliver its request head (a deadline, not a per-read timeout, so a client
 //! trickling bytes cannot stretch it) and [`WRITE_LIMIT`] to take the answer; a head over
-//! [`MAX_HEAD`](super::http::MAX_HEAD) or garbage is answered at once and closed. So a
+//! [`super::http::MAX_HEAD`] or garbage is answered at once and closed. So a
 //! hostile client costs at most its deadline, and the queue behind it is the kernel's
 //! listen backlog. The codec is [`super::http`].
 use super::http::{parse_request, route, Head, MAX_HEAD};

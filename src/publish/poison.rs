@@ -11,7 +11,7 @@
 //!
 //! A broker may drop the connection before it has sent the acknowledgements of the
 //! messages ahead of the poison (rumqttd does), so the first loss can name innocent
-//! messages too. Suspects are therefore sent alone in the next session ([`Self::isolated`]:
+//! messages too. Suspects are therefore sent alone in the next session (`isolated`:
 //! nothing else in flight), so the second loss names the poison alone; an innocent
 //! suspect is acknowledged and cleared. A broker that was away (the reconnect failed at
 //! least once) did not refuse anything: the suspects are cleared. After a quarantine the

@@ -18,7 +18,7 @@
 //!      first and compared with the decoy's answer ([`same_answer`]: SDP tracks, formats,
 //!      parameter sets, control URLs, Content-Base); those that differ are played first,
 //!      then the best-ranked of the rest.
-//! 3. The sub stream: [`sub_candidates`] of the main path (plus the user's sub paths for
+//! 3. The sub stream: [`super::paths::sub_candidates`] of the main path (plus the user's sub paths for
 //!    that brand), at most [`MAX_SUB_TRIES`].
 //!
 //! Waiting for RTP: a PLAY waits up to the phase timeout for the first RTP packet, except a

@@ -1,6 +1,6 @@
 //! Subnet planning and the non-blocking TCP connect scan for RTSP ports.
 //!
-//! - [`plan`]: networks (interfaces or SCAN_NETWORKS) → hosts, with the large-network rules,
+//! - [`plan`](mod@plan): networks (interfaces or SCAN_NETWORKS) → hosts, with the large-network rules,
 //!   excludes and caps (pure)
 //! - [`pace`]: token bucket (SCAN_RATE), in-flight/deadline schedule, descriptor budget (pure,
 //!   `now` is an argument)
