@@ -7,6 +7,7 @@
 use super::announce::Announcer;
 use super::hello::{hello_verdict, HelloVerdict};
 use super::os::{ArpJob, Event, Os};
+use super::pacer::{Keyed, Pacer};
 use crate::cidr::Cidr;
 use crate::config::Config;
 use crate::discovery::engine::{self, plan::url_port, Found};
@@ -17,12 +18,36 @@ use crate::health::Progress;
 use crate::model::Camera;
 use crate::publish::Publisher;
 use crate::registry::persist::{self, SaveClock};
-use crate::registry::{self, Change, Finding, Now, Registry};
+use crate::registry::{self, Change, Finding, Now, Registry, Target, Validation};
 use crate::scheduler::{self, Action, Scheduler};
 use parking_lot::Mutex;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Quick checks (TCP connects) running at once, at most: the sockets they hold.
+pub const QUICK_CHECKS_AT_ONCE: usize = 16;
+/// Stream re-validations (RTSP sessions) running at once, at most.
+pub const VALIDATIONS_AT_ONCE: usize = 4;
+
+/// A quick check: the camera and the port to connect to.
+#[derive(Debug)]
+struct QuickJob {
+    target: Target,
+    port: u16,
+}
+
+impl Keyed for QuickJob {
+    fn key(&self) -> &str {
+        &self.target.id
+    }
+}
+
+impl Keyed for Validation {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
 
 /// The registry, the scheduler and what they need to act.
 pub struct Cameras<O: Os> {
@@ -39,6 +64,10 @@ pub struct Cameras<O: Os> {
     dirty: bool,
     save_clock: SaveClock,
     last_hello_rescan: Option<Instant>,
+    /// Quick checks and re-validations, each round spread over its period (a fixed phase per
+    /// camera) with a bound on how many run at once.
+    quick: Pacer<QuickJob>,
+    validations: Pacer<Validation>,
     /// The cameras as last published, for the health report (read by the publisher's
     /// on-connect hook on its own thread).
     pub snapshot: Arc<Mutex<Vec<Camera>>>,
@@ -53,7 +82,12 @@ impl<O: Os> Cameras<O> {
         snapshot: Arc<Mutex<Vec<Camera>>>,
     ) -> Self {
         let now = os.now();
+        let seed = os.seed();
+        let quick_lost = cfg.discovery.scan_connect_timeout + Duration::from_secs(5);
+        let validation_lost = cfg.rtsp_timeout * 4 + Duration::from_secs(5);
         Cameras {
+            quick: Pacer::new(seed, QUICK_CHECKS_AT_ONCE, quick_lost),
+            validations: Pacer::new(seed, VALIDATIONS_AT_ONCE, validation_lost),
             announcer: Announcer::new(cfg.clone(), publisher, now.mono),
             registry: Registry::new(registry::Settings::from_config(&cfg)),
             scheduler: Scheduler::new(scheduler::Settings::from_config(&cfg), now.mono),
@@ -127,13 +161,39 @@ impl<O: Os> Cameras<O> {
         for a in actions {
             self.act(a);
         }
+        self.hand_out_checks();
         self.save_state(false);
         let now = self.os.now().mono;
         let resend = self
             .announcer
             .resend_due(&self.registry, now)
             .unwrap_or(next);
-        next.min(resend).min(now + persist::SAVE_PERIOD)
+        let checks = [self.quick.next(), self.validations.next()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(next);
+        next.min(resend).min(checks).min(now + persist::SAVE_PERIOD)
+    }
+
+    /// The quick checks and re-validations whose time has come, within the bounds.
+    fn hand_out_checks(&mut self) {
+        let now = self.os.now().mono;
+        let timeout = self.cfg.discovery.scan_connect_timeout;
+        for j in self.quick.due(now) {
+            self.os.quick_check(j.target, j.port, timeout);
+        }
+        let timeouts = Timeouts {
+            connect: self.cfg.rtsp_timeout.min(Duration::from_secs(3)),
+            phase: self.cfg.rtsp_timeout,
+        };
+        for v in self.validations.due(now) {
+            let cred = v
+                .credential_index
+                .and_then(|i| self.cfg.credentials.get(i))
+                .cloned();
+            self.os.validate(v, cred, timeouts);
+        }
     }
 
     /// What the health verdict and the health report need to know.
@@ -174,15 +234,25 @@ impl<O: Os> Cameras<O> {
         match action {
             Action::FullScan { skip_known } => self.start_pass(skip_known),
             Action::QuickCheck => {
-                for t in self.registry.quick_check_targets() {
-                    let port = self
-                        .registry
-                        .get(&t.id)
-                        .and_then(Camera::primary_url)
-                        .and_then(url_port)
-                        .unwrap_or(554);
-                    let timeout = self.cfg.discovery.scan_connect_timeout;
-                    self.os.quick_check(t, port, timeout);
+                let jobs: Vec<QuickJob> = self
+                    .registry
+                    .quick_check_targets()
+                    .into_iter()
+                    .map(|target| {
+                        let port = self
+                            .registry
+                            .get(&target.id)
+                            .and_then(Camera::primary_url)
+                            .and_then(url_port)
+                            .unwrap_or(554);
+                        QuickJob { target, port }
+                    })
+                    .collect();
+                let now = self.os.now().mono;
+                let window = scheduler::Settings::from_config(&self.cfg).liveness_period();
+                let behind = self.quick.plan(jobs, now, window);
+                if behind > 0 {
+                    log::info!("quick checks: {behind} from the last round still wait or run");
                 }
             }
             Action::HealthTick => {
@@ -192,17 +262,10 @@ impl<O: Os> Cameras<O> {
                     self.find_mac(r.mac, r.last_ip);
                 }
                 self.publish(&changes);
-                let timeouts = Timeouts {
-                    connect: self.cfg.rtsp_timeout.min(Duration::from_secs(3)),
-                    phase: self.cfg.rtsp_timeout,
-                };
-                for v in self.registry.validations_due(now) {
-                    let cred = v
-                        .credential_index
-                        .and_then(|i| self.cfg.credentials.get(i))
-                        .cloned();
-                    self.os.validate(v, cred, timeouts);
-                }
+                // Half the interval: a re-validation is answered before its next is due.
+                let window = self.cfg.health_check_interval / 2;
+                let due = self.registry.validations_due(now);
+                self.validations.plan(due, now.mono, window);
             }
             Action::CheckNetworks => {
                 let now_nets = current_networks(&self.cfg, &self.os.interfaces());
@@ -261,6 +324,11 @@ impl<O: Os> Cameras<O> {
         match ev {
             Event::Pass(report) => self.pass_done(report),
             Event::Finding(f) => {
+                match &f {
+                    Finding::QuickCheck { id, .. } => self.quick.answered(id),
+                    Finding::Validated { id, .. } => self.validations.answered(id),
+                    _ => {}
+                }
                 let changes = self.registry.apply(f, self.os.now());
                 self.publish(&changes);
             }

@@ -52,6 +52,9 @@ impl Os for Fake {
     fn start_pass(&self, settings: engine::Settings) {
         self.asked.borrow_mut().passes.push(settings);
     }
+    fn seed(&self) -> u64 {
+        0x5eed
+    }
     fn quick_check(&self, target: Target, port: u16, _timeout: Duration) {
         self.asked.borrow_mut().quick.push((target, port));
     }
@@ -135,6 +138,14 @@ impl Rig {
                     }));
                 }
             }
+        }
+    }
+
+    /// Polls every second from `from` to `to`, leaving what is asked for the test to read.
+    fn poll_each_second(&mut self, from: u64, to: u64) {
+        for t in from..=to {
+            self.at(t);
+            self.cams.poll();
         }
     }
 
@@ -228,8 +239,8 @@ fn a_new_camera_is_published_at_once_and_quick_checked_after_the_pass() {
 #[test]
 fn a_quick_check_goes_to_the_port_of_the_primary_stream() {
     let mut rig = with_camera();
-    rig.at(60);
-    rig.cams.poll();
+    // The round at 60 s; the camera's check at its phase inside the next 60 s.
+    rig.poll_each_second(60, 120);
     let asked = rig.asked.borrow();
     assert_eq!(
         asked.quick,
@@ -269,8 +280,7 @@ fn a_camera_seen_by_arp_at_another_address_moves_there() {
         record.1["camera"]["primary_rtsp_url"],
         "rtsp://10.0.0.6:554/live"
     );
-    rig.at(60);
-    rig.cams.poll();
+    rig.poll_each_second(60, 120);
     assert_eq!(
         rig.asked.borrow().quick[0].0.ip,
         ip(6),
@@ -315,7 +325,9 @@ fn a_camera_that_stops_answering_goes_offline_is_looked_for_by_mac_and_comes_bac
 #[test]
 fn a_failed_validation_is_one_stream_error_and_a_success_brings_it_online() {
     let mut rig = with_camera();
-    rig.run_to(1, 60, Some(true));
+    // Due HEALTH_CHECK_INTERVAL after it played, handed out at the camera's phase within
+    // half an interval.
+    rig.run_to(1, 90, Some(true));
     let (v, cred) = {
         let mut asked = rig.asked.borrow_mut();
         assert_eq!(
@@ -342,11 +354,11 @@ fn a_failed_validation_is_one_stream_error_and_a_success_brings_it_online() {
         Rig::statuses(&rig.sent()),
         [(ID.to_owned(), "stream_error".to_owned())]
     );
-    rig.run_to(61, 120, Some(true));
+    rig.run_to(91, 150, Some(true));
     let (v, _) = rig.asked.borrow_mut().validations.remove(0);
     rig.cams.on_event(fail(&v));
     assert_eq!(Rig::statuses(&rig.sent()), [], "once per failure streak");
-    rig.run_to(121, 180, Some(true));
+    rig.run_to(151, 210, Some(true));
     let (v, _) = rig.asked.borrow_mut().validations.remove(0);
     rig.cams.on_event(Event::Finding(Finding::Validated {
         id: v.id,
@@ -442,3 +454,6 @@ fn a_pass_that_cannot_be_planned_is_logged_and_counted_as_done() {
     assert_eq!(p.passes, 1, "the scheduler moves on");
     assert!(p.running_since.is_none());
 }
+
+#[path = "cameras_pacing_tests.rs"]
+mod pacing;

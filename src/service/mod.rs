@@ -9,6 +9,7 @@ pub mod announce;
 pub mod cameras;
 pub mod hello;
 pub mod os;
+pub mod pacer;
 pub mod resend;
 
 use crate::config::Config;

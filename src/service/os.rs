@@ -49,6 +49,9 @@ pub trait Os {
     /// Runs a discovery pass: [`Event::Early`] for each camera as soon as it is complete,
     /// then [`Event::Pass`].
     fn start_pass(&self, settings: engine::Settings);
+    /// A seed for the health checks' phases (see [`super::pacer`]): random, so that two
+    /// gateways or two restarts spread their checks differently.
+    fn seed(&self) -> u64;
     /// A TCP connect to the camera's RTSP port within `timeout`: a
     /// [`Finding::QuickCheck`].
     fn quick_check(&self, target: Target, port: u16, timeout: Duration);
@@ -111,6 +114,10 @@ impl Os for SystemOs {
                 let _ = done.send(Event::Pass(Box::new(report)));
             },
         );
+    }
+
+    fn seed(&self) -> u64 {
+        fastrand::u64(..)
     }
 
     fn quick_check(&self, target: Target, port: u16, timeout: Duration) {
