@@ -10,12 +10,18 @@ No encoder runs: RTP comes from canned files (RFC 4571 framing: 2-byte length, t
 packet) that zoo-up.sh payloads once with GStreamer's own payloaders. A PLAY replays the file in
 real time (paced by the RTP timestamps, looped, at most MAX_PLAY_S per session), with a fresh
 SSRC, sequence and timestamp base; over TCP interleaved or UDP from the camera's own address.
-Issue 15's camera farm can reuse it: every listener is (address, port, camera entry).
+When the truth says `"bind_any": true` (issue 15's camera farm: hundreds of addresses in one
+namespace), there is one listener per port on 0.0.0.0 and the camera is the address a
+connection came to; else one listener per (address, port, camera entry).
+
+Requests are counted per camera address; SIGUSR1 writes the counts as JSON to the file
+ZOO_COUNTS names ({"rtsp": {ip: n}, "http": {ip: n}}), atomically.
 
 Usage: zoo-peer.py ZOO_JSON NAMESPACE MEDIA_DIR     (ZOO_LOG=1: one line per request)
 """
 import asyncio
 import base64
+import collections
 import hashlib
 import json
 import os
@@ -31,6 +37,8 @@ MAX_PLAY_S = 60          # RTP sent per PLAY at most (a probe needs a second)
 MAX_HEAD = 16384         # bytes of one request's head
 IDLE_S = 120             # an RTSP connection without a request for this long is closed
 CLOCK = 90000
+BACKLOG = 4096           # a scan connects to many cameras at once
+COUNTS = {"rtsp": collections.Counter(), "http": collections.Counter()}
 
 
 def log(*a):
@@ -250,6 +258,7 @@ async def handle_rtsp(cam, reader, writer):
             n = int(hdr.get("content-length", "0") or 0)
             if n:
                 await reader.readexactly(min(n, MAX_HEAD))
+            COUNTS["rtsp"][cam.ip] += 1
             status, extra, body = rtsp_answer(cam, method, url, hdr, sessions, peer, writer)
             log(f"{cam.cam['name']} {peer[0]} {method} {url} -> {status.split(' ')[0]}")
             out = [f"RTSP/1.0 {status}", f"CSeq: {hdr.get('cseq', '0')}"] + extra
@@ -330,6 +339,7 @@ def rtsp_answer(cam, method, url, hdr, sessions, peer, writer):
 # ---- HTTP on port 80 ----------------------------------------------------------------------------
 async def handle_http(cam, reader, writer):
     h = cam["http"]
+    COUNTS["http"][cam["ip"]] += 1
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         method, path = (head.split(b"\r\n", 1)[0].decode("latin-1").split(" ") + ["", ""])[:2]
@@ -353,6 +363,24 @@ async def handle_http(cam, reader, writer):
         writer.close()
 
 
+async def dispatch(by_ip, reader, writer):
+    """bind_any: the camera is the address the connection came to (none: closed at once)."""
+    cam = by_ip.get(writer.get_extra_info("sockname")[0])
+    if cam is None:
+        writer.close()
+        return
+    await handle_rtsp(cam, reader, writer)
+
+
+def write_counts():
+    path = os.environ.get("ZOO_COUNTS")
+    if not path:
+        return
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump({k: dict(v) for k, v in COUNTS.items()}, f)
+    os.replace(path + ".tmp", path)
+
+
 async def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -367,21 +395,32 @@ async def main():
                 if name not in media:
                     media[name] = Canned(os.path.join(media_dir, name), st["codec"])
     servers, what = [], []
+    bind_any = truth.get("bind_any", False)
+    by_port = collections.defaultdict(dict)   # bind_any: port -> {address: Camera}
     for c in cams:
         if c["rtsp"]["peer"] == "zoo-peer.py":
             cam = Camera(c, media)
+            if bind_any:
+                by_port[c["rtsp"]["port"]][c["ip"]] = cam
+                continue
             servers.append(await asyncio.start_server(
                 lambda r, w, cam=cam: handle_rtsp(cam, r, w), c["ip"], c["rtsp"]["port"],
-                limit=MAX_HEAD))
+                limit=MAX_HEAD, backlog=BACKLOG))
             what.append(f"rtsp {c['ip']}:{c['rtsp']['port']}")
         if c["http"]:
             servers.append(await asyncio.start_server(
                 lambda r, w, c=c: handle_http(c, r, w), c["ip"], c["http"]["port"], limit=MAX_HEAD))
             what.append(f"http {c['ip']}:{c['http']['port']}")
+    for port, by_ip in sorted(by_port.items()):
+        servers.append(await asyncio.start_server(
+            lambda r, w, by_ip=by_ip: dispatch(by_ip, r, w), "0.0.0.0", port,
+            limit=MAX_HEAD, backlog=BACKLOG))
+        what.append(f"rtsp 0.0.0.0:{port} ({len(by_ip)} cameras)")
     print(f"zoo-peer: {len(servers)} listener(s) in {ns}: {' '.join(what)}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, write_counts)
     await stop.wait()
 
 
