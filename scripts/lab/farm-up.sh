@@ -8,8 +8,8 @@
 #   lab-fdet  : the detector's seat 10.79.0.10 — ip netns exec lab-fdet <cmd>
 #   lab-fcams : every camera address on one interface (trunk); the kernel answers no ARP there
 #               (arp_ignore=8): farm/farm-arp.py answers each address with its own MAC. One
-#               zoo/zoo-peer.py serves every camera's RTSP from one listener per port (the
-#               camera is the address the connection came to) and counts requests per camera;
+#               zoo/zoo-peer.py serves every camera's RTSP (one listener per address: a
+#               wildcard one would open every port everywhere) and counts requests per camera;
 #               farm/onvif.py answers WS-Discovery and ONVIF for the `onvif` profile.
 #
 # Ground truth: farm-run/farm.json (scripts/lab/farm/generate.py; written last: it marks a farm
@@ -119,17 +119,20 @@ start() {   # start NAME NS CMD... : in NS, own session, log to $RUN/logs/NAME.l
   echo "$! $name $ns" >> "$RUN/pids"
 }
 start farm-arp lab-fcams $PY "$FARM/farm-arp.py" "$TRUTH" trunk
+ulimit -n 16384   # a listener per camera, and the connections of a scan
 start farm-peer lab-fcams env ZOO_LOG="${FARM_LOG:-0}" ZOO_COUNTS="$RUN/counts.json" \
   $PY "$LAB/zoo/zoo-peer.py" "$TRUTH" lab-fcams "$MEDIA"
-if $PY -c 'import json,sys; sys.exit(0 if any(c["onvif"] for c in json.load(open(sys.argv[1]))["cameras"]) else 1)' "$TRUTH" \
-   && [ -f "$FARM/onvif.py" ]; then
+ONVIF=0
+if $PY -c 'import json,sys; sys.exit(0 if any(c["onvif"] for c in json.load(open(sys.argv[1]))["cameras"]) else 1)' "$TRUTH"; then
+  ONVIF=1
   start farm-onvif lab-fcams env ZOO_COUNTS="$RUN/onvif-counts.json" $PY "$FARM/onvif.py" "$TRUTH" trunk
 fi
 
 # ---- readiness: every listener, and ARP + TCP to the first and last camera from the detector's
 # seat (its neighbour cache is flushed afterwards) ---------------------------------------------
 for ((i = 0; i < 200; i++)); do
-  grep -q 'listener' "$RUN/logs/farm-peer.log" 2>/dev/null && grep -q 'answering' "$RUN/logs/farm-arp.log" 2>/dev/null && break
+  grep -q 'listener' "$RUN/logs/farm-peer.log" 2>/dev/null && grep -q 'answering' "$RUN/logs/farm-arp.log" 2>/dev/null \
+    && { [ $ONVIF = 0 ] || grep -q 'listener' "$RUN/logs/farm-onvif.log" 2>/dev/null; } && break
   sleep 0.05; done
 [ "$i" -lt 200 ] || die "the farm's peers did not start (see $RUN/logs)"
 while read -r ip mac port; do

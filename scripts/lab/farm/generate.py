@@ -84,7 +84,7 @@ def truth(n):
     return {
         "generated_by": "scripts/lab/farm/generate.py",
         "subnet": "10.79.0.0/22", "gateway": "10.79.0.1", "detector": DETECTOR,
-        "bind_any": True, "credentials": CREDENTIALS, "n": n,
+        "credentials": CREDENTIALS, "n": n,
         "cameras": [camera(i) for i in range(n)],
     }
 

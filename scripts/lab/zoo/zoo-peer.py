@@ -10,9 +10,8 @@ No encoder runs: RTP comes from canned files (RFC 4571 framing: 2-byte length, t
 packet) that zoo-up.sh payloads once with GStreamer's own payloaders. A PLAY replays the file in
 real time (paced by the RTP timestamps, looped, at most MAX_PLAY_S per session), with a fresh
 SSRC, sequence and timestamp base; over TCP interleaved or UDP from the camera's own address.
-When the truth says `"bind_any": true` (issue 15's camera farm: hundreds of addresses in one
-namespace), there is one listener per port on 0.0.0.0 and the camera is the address a
-connection came to; else one listener per (address, port, camera entry).
+Issue 15's camera farm runs it too (hundreds of addresses in one namespace, one listener each:
+a wildcard listener would open every port on every address).
 
 Requests are counted per camera address; SIGUSR1 writes the counts as JSON to the file
 ZOO_COUNTS names ({"rtsp": {ip: n}, "http": {ip: n}}), atomically.
@@ -363,15 +362,6 @@ async def handle_http(cam, reader, writer):
         writer.close()
 
 
-async def dispatch(by_ip, reader, writer):
-    """bind_any: the camera is the address the connection came to (none: closed at once)."""
-    cam = by_ip.get(writer.get_extra_info("sockname")[0])
-    if cam is None:
-        writer.close()
-        return
-    await handle_rtsp(cam, reader, writer)
-
-
 def write_counts():
     path = os.environ.get("ZOO_COUNTS")
     if not path:
@@ -395,14 +385,9 @@ async def main():
                 if name not in media:
                     media[name] = Canned(os.path.join(media_dir, name), st["codec"])
     servers, what = [], []
-    bind_any = truth.get("bind_any", False)
-    by_port = collections.defaultdict(dict)   # bind_any: port -> {address: Camera}
     for c in cams:
         if c["rtsp"]["peer"] == "zoo-peer.py":
             cam = Camera(c, media)
-            if bind_any:
-                by_port[c["rtsp"]["port"]][c["ip"]] = cam
-                continue
             servers.append(await asyncio.start_server(
                 lambda r, w, cam=cam: handle_rtsp(cam, r, w), c["ip"], c["rtsp"]["port"],
                 limit=MAX_HEAD, backlog=BACKLOG))
@@ -411,11 +396,8 @@ async def main():
             servers.append(await asyncio.start_server(
                 lambda r, w, c=c: handle_http(c, r, w), c["ip"], c["http"]["port"], limit=MAX_HEAD))
             what.append(f"http {c['ip']}:{c['http']['port']}")
-    for port, by_ip in sorted(by_port.items()):
-        servers.append(await asyncio.start_server(
-            lambda r, w, by_ip=by_ip: dispatch(by_ip, r, w), "0.0.0.0", port,
-            limit=MAX_HEAD, backlog=BACKLOG))
-        what.append(f"rtsp 0.0.0.0:{port} ({len(by_ip)} cameras)")
+    if len(what) > 40:
+        what = what[:3] + [f"... {len(what) - 4} more ...", what[-1]]
     print(f"zoo-peer: {len(servers)} listener(s) in {ns}: {' '.join(what)}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
