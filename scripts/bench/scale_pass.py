@@ -61,6 +61,14 @@ def children(pid):
         return []
 
 
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def sample(pid):
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as f:
@@ -98,8 +106,9 @@ def main():
     det = None
     while p.poll() is None:
         if det is None:
-            # ip netns exec -> sh -> exec time (same pid); the detector is time's child.
-            kids = children(p.pid)
+            # ip netns exec -> sh -> exec time (same pid); the detector is time's child, once
+            # it has exec'd (before, the child is still /usr/bin/time).
+            kids = [k for k in children(p.pid) if comm(k) == "camera-detector"]
             det = kids[0] if kids else None
         s = sample(det) if det else None
         if s:

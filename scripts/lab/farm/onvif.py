@@ -19,7 +19,6 @@ file ZOO_COUNTS names on SIGUSR1. Idle: blocked in select.
 Usage: onvif.py FARM_JSON IFACE      (inside the cameras' namespace)
 """
 import asyncio
-import collections
 import json
 import os
 import re
@@ -29,12 +28,15 @@ import struct
 import sys
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zoo"))
+from peercounts import Counts  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 ONVIF_DIR = os.path.join(ROOT, "src/discovery/onvif/testdata")
 WSD_FIXTURE = os.path.join(ROOT, "src/discovery/wsd/testdata/onvif-server_probematch.xml")
 CAPTURED_IP = "10.77.0.103"
 GROUP = "239.255.255.250"
-COUNTS = {"onvif": collections.Counter(), "wsd": collections.Counter()}
+COUNTS = Counts("onvif", "wsd")
 MAX_BODY = 65536
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)   # Linux; Python 3.11 lacks the name
 
@@ -90,7 +92,7 @@ async def handle_http(cam, reader, writer):
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
         body = await asyncio.wait_for(reader.readexactly(min(int(m.group(1)), MAX_BODY)), 10) if m else b""
-        COUNTS["onvif"][cam.ip] += 1
+        COUNTS.add("onvif", cam.ip)
         status, reply = answer(cam, body.decode("utf-8", "replace"))
         data = reply.encode()
         writer.write(f"HTTP/1.1 {status} {'OK' if status == 200 else 'Internal Server Error'}\r\n"
@@ -141,20 +143,12 @@ def on_datagram(sock, cams, by_ip):
     relates = mid.group(1) if mid else "uuid:unknown"
     targets = cams if dest == GROUP else [by_ip[dest]] if dest in by_ip else []
     for cam in targets:
-        COUNTS["wsd"][cam.ip] += 1
+        COUNTS.add("wsd", cam.ip)
         pktinfo = struct.pack("=I4s4s", 0, socket.inet_aton(cam.ip), socket.inet_aton("0.0.0.0"))
         try:
             sock.sendmsg([probe_match(cam, relates)], [(socket.IPPROTO_IP, IP_PKTINFO, pktinfo)], 0, peer)
         except OSError:
             pass
-
-
-def write_counts():
-    path = os.environ.get("ZOO_COUNTS")
-    if path:
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
-            json.dump({k: dict(v) for k, v in COUNTS.items()}, f)
-        os.replace(path + ".tmp", path)
 
 
 async def main():
@@ -173,7 +167,7 @@ async def main():
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(signal.SIGUSR1, write_counts)
+    COUNTS.on_sigusr1(loop)
     await stop.wait()
 
 

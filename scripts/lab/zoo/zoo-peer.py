@@ -20,7 +20,6 @@ Usage: zoo-peer.py ZOO_JSON NAMESPACE MEDIA_DIR     (ZOO_LOG=1: one line per req
 """
 import asyncio
 import base64
-import collections
 import hashlib
 import json
 import os
@@ -31,13 +30,16 @@ import socket
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peercounts import Counts  # noqa: E402
+
 LOG = os.environ.get("ZOO_LOG") == "1"
 MAX_PLAY_S = 60          # RTP sent per PLAY at most (a probe needs a second)
 MAX_HEAD = 16384         # bytes of one request's head
 IDLE_S = 120             # an RTSP connection without a request for this long is closed
 CLOCK = 90000
 BACKLOG = 4096           # a scan connects to many cameras at once
-COUNTS = {"rtsp": collections.Counter(), "http": collections.Counter()}
+COUNTS = Counts("rtsp", "http")
 
 
 def log(*a):
@@ -257,7 +259,7 @@ async def handle_rtsp(cam, reader, writer):
             n = int(hdr.get("content-length", "0") or 0)
             if n:
                 await reader.readexactly(min(n, MAX_HEAD))
-            COUNTS["rtsp"][cam.ip] += 1
+            COUNTS.add("rtsp", cam.ip)
             status, extra, body = rtsp_answer(cam, method, url, hdr, sessions, peer, writer)
             log(f"{cam.cam['name']} {peer[0]} {method} {url} -> {status.split(' ')[0]}")
             out = [f"RTSP/1.0 {status}", f"CSeq: {hdr.get('cseq', '0')}"] + extra
@@ -338,7 +340,7 @@ def rtsp_answer(cam, method, url, hdr, sessions, peer, writer):
 # ---- HTTP on port 80 ----------------------------------------------------------------------------
 async def handle_http(cam, reader, writer):
     h = cam["http"]
-    COUNTS["http"][cam["ip"]] += 1
+    COUNTS.add("http", cam["ip"])
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         method, path = (head.split(b"\r\n", 1)[0].decode("latin-1").split(" ") + ["", ""])[:2]
@@ -360,15 +362,6 @@ async def handle_http(cam, reader, writer):
         pass
     finally:
         writer.close()
-
-
-def write_counts():
-    path = os.environ.get("ZOO_COUNTS")
-    if not path:
-        return
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump({k: dict(v) for k, v in COUNTS.items()}, f)
-    os.replace(path + ".tmp", path)
 
 
 async def main():
@@ -402,7 +395,7 @@ async def main():
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, write_counts)
+    COUNTS.on_sigusr1(asyncio.get_running_loop())
     await stop.wait()
 
 
