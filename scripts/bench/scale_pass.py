@@ -128,6 +128,7 @@ def main():
         print(f"| {label} | {stats.get('hosts_planned', '?')} hosts, 0 cameras | {wall:.1f} s "
               f"| {cpu:.2f} | {rss:.1f} | {peak_threads} | {peak_fds} | — | — | "
               f"{len(report.get('cameras', []))} found |")
+        print(f"<!-- {stats} notes: {report.get('notes')} -->")
         return
     after = counts(run, peers)
     cams = truth["cameras"]
