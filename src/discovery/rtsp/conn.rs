@@ -568,24 +568,22 @@ impl Conn {
 
     /// Best effort with a short timeout; without an answer the connection is not reused
     /// (`exchange` marks it). Nothing waits after the answer (a wait here occupied a worker
-    /// for nothing on every server that keeps the connection open): a `Connection: close`
-    /// answer ends the connection at once, and a server that closed it already (ipycam)
-    /// is noticed by a read that does not block. A server that closes it later is noticed
-    /// by the next request, which `exchange` then does not count (the prober reconnects).
+    /// for nothing on every server that keeps the connection open): a server that closed
+    /// it already (ipycam) is noticed by a read that does not block, and one that closes it
+    /// later by the next request, which `exchange` then does not count (the prober
+    /// reconnects). A `Connection: close` in the answer is not taken at its word:
+    /// gst-rtsp-server sends it and keeps serving the connection, so closing on it cost a
+    /// fresh connection and its 401 round trip per stream.
     fn teardown(&mut self, url: &str, session: &str) {
         let phase = self.t.phase;
         self.t.phase = phase.min(Duration::from_millis(1000));
         // A refusal (e.g. 454) leaves the stream in step; a timeout marks it unusable.
-        let answer = self.ask("TEARDOWN", url, &[("Session", session)]);
+        let answered = self.ask("TEARDOWN", url, &[("Session", session)]).is_ok();
         self.t.phase = phase;
         self.session = None;
-        match answer {
-            Ok(r) if closes(&r) => self.reusable = false,
-            Ok(_) => {
-                self.drain_ready();
-                self.after_teardown = true;
-            }
-            Err(_) => {}
+        if answered {
+            self.drain_ready();
+            self.after_teardown = true;
         }
     }
 
@@ -618,13 +616,6 @@ impl Conn {
             self.reusable = false;
         }
     }
-}
-
-/// Whether an answer says the server closes the connection after it.
-fn closes(r: &Response) -> bool {
-    r.headers_all("Connection")
-        .iter()
-        .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
 }
 
 #[cfg(test)]

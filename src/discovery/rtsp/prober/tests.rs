@@ -439,7 +439,8 @@ fn the_dictionary_stops_after_max_paths() {
 #[test]
 fn a_server_closing_after_teardown_costs_no_extra_request() {
     let waits = [(Duration::ZERO, false), (Duration::from_millis(400), false)];
-    // ... or says so in its TEARDOWN answer (`Connection: close`) and closes later.
+    // ... or says so in its TEARDOWN answer (`Connection: close`), which is not relied on
+    // (gst-rtsp-server says it and keeps the connection), and closes later.
     for (wait, says) in waits
         .into_iter()
         .chain([(Duration::from_millis(400), true)])
