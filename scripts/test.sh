@@ -5,8 +5,8 @@
 #      the binary builds with Cargo.toml's rust-version (default and `tls`); cargo-deny's
 #      licences, bans and duplicate versions (deny.toml); builds the fuzz targets and runs each
 #      for a few seconds (scripts/fuzz-smoke.sh)
-#   3. brings the network lab and the vendor zoo up (root only) for the tests that need them, and
-#      down at the end
+#   3. brings the network lab, the vendor zoo and a camera farm of 50 up (root only) for the tests
+#      that need them, and down at the end
 #   4. runs every test with cargo-nextest (one process per test), default build and `tls`
 #   5. (root) release smoke: the x86_64 and aarch64 musl tarballs without TLS (scripts/release.sh),
 #      checked by scripts/release-check.sh (qemu-aarch64, a scan of the lab, idle RSS);
@@ -95,13 +95,16 @@ for f in "" "--features tls"; do
   fi
 done
 
-LAB_STARTED=0 ZOO_STARTED=0
+LAB_STARTED=0 ZOO_STARTED=0 FARM_STARTED=0
 if [ "$(id -u)" = 0 ]; then
   if scripts/lab/lab-status.sh -q; then say "lab already up (left up afterwards)"
   else say "lab up"; flock -o /tmp/camera-detector-lab.lock scripts/lab/lab-up.sh; LAB_STARTED=1; fi
   # the vendor zoo (tests/it/lab_zoo*.rs): a bridge and subnet of its own beside the lab
   if scripts/lab/zoo-status.sh -q; then say "zoo already up (left up afterwards)"
   else say "zoo up"; flock -o /tmp/camera-detector-zoo.lock scripts/lab/zoo-up.sh; ZOO_STARTED=1; fi
+  # the camera farm at CI size (tests/it/lab_farm.rs): 50 cameras on a /22 of their own
+  if scripts/lab/farm-status.sh -q; then say "farm already up (left up afterwards)"
+  else say "farm up (50 cameras)"; FARM_N=50 flock -o /tmp/camera-detector-farm.lock scripts/lab/farm-up.sh; FARM_STARTED=1; fi
 fi
 # A lab that breaks mid-run is rebuilt by the next test that needs it (scripts/lab/lab-up.sh
 # --if-down), which kills whatever ran in it: the reasons are shown at the end.
@@ -112,6 +115,7 @@ cleanup() {
     say "the lab was rebuilt during this run:"; sed 's/^/  /' scripts/lab/rebuilds.log; fi
   if [ $LAB_STARTED = 1 ]; then say "lab down"; scripts/lab/lab-down.sh --quiet || true; fi
   if [ $ZOO_STARTED = 1 ]; then say "zoo down"; scripts/lab/zoo-down.sh --quiet || true; fi
+  if [ $FARM_STARTED = 1 ]; then say "farm down"; scripts/lab/farm-down.sh --quiet || true; fi
 }
 trap cleanup EXIT
 

@@ -4,6 +4,7 @@
 mod support {
     pub mod broker;
     pub mod common;
+    pub mod farm;
     pub mod frigate;
     pub mod lab;
     pub mod netns;
@@ -21,6 +22,7 @@ mod lab_broker_faults;
 mod lab_camera_service;
 mod lab_current_contract;
 mod lab_discovery;
+mod lab_farm;
 mod lab_fixtures;
 mod lab_mdns;
 mod lab_memory;

@@ -10,7 +10,11 @@ No encoder runs: RTP comes from canned files (RFC 4571 framing: 2-byte length, t
 packet) that zoo-up.sh payloads once with GStreamer's own payloaders. A PLAY replays the file in
 real time (paced by the RTP timestamps, looped, at most MAX_PLAY_S per session), with a fresh
 SSRC, sequence and timestamp base; over TCP interleaved or UDP from the camera's own address.
-Issue 15's camera farm can reuse it: every listener is (address, port, camera entry).
+Issue 15's camera farm runs it too (hundreds of addresses in one namespace, one listener each:
+a wildcard listener would open every port on every address).
+
+Requests are counted per camera address; SIGUSR1 writes the counts as JSON to the file
+ZOO_COUNTS names ({"rtsp": {ip: n}, "http": {ip: n}}), atomically.
 
 Usage: zoo-peer.py ZOO_JSON NAMESPACE MEDIA_DIR     (ZOO_LOG=1: one line per request)
 """
@@ -26,11 +30,16 @@ import socket
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peercounts import Counts  # noqa: E402
+
 LOG = os.environ.get("ZOO_LOG") == "1"
 MAX_PLAY_S = 60          # RTP sent per PLAY at most (a probe needs a second)
 MAX_HEAD = 16384         # bytes of one request's head
 IDLE_S = 120             # an RTSP connection without a request for this long is closed
 CLOCK = 90000
+BACKLOG = 4096           # a scan connects to many cameras at once
+COUNTS = Counts("rtsp", "http")
 
 
 def log(*a):
@@ -250,6 +259,7 @@ async def handle_rtsp(cam, reader, writer):
             n = int(hdr.get("content-length", "0") or 0)
             if n:
                 await reader.readexactly(min(n, MAX_HEAD))
+            COUNTS.add("rtsp", cam.ip)
             status, extra, body = rtsp_answer(cam, method, url, hdr, sessions, peer, writer)
             log(f"{cam.cam['name']} {peer[0]} {method} {url} -> {status.split(' ')[0]}")
             out = [f"RTSP/1.0 {status}", f"CSeq: {hdr.get('cseq', '0')}"] + extra
@@ -330,6 +340,7 @@ def rtsp_answer(cam, method, url, hdr, sessions, peer, writer):
 # ---- HTTP on port 80 ----------------------------------------------------------------------------
 async def handle_http(cam, reader, writer):
     h = cam["http"]
+    COUNTS.add("http", cam["ip"])
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         method, path = (head.split(b"\r\n", 1)[0].decode("latin-1").split(" ") + ["", ""])[:2]
@@ -372,16 +383,19 @@ async def main():
             cam = Camera(c, media)
             servers.append(await asyncio.start_server(
                 lambda r, w, cam=cam: handle_rtsp(cam, r, w), c["ip"], c["rtsp"]["port"],
-                limit=MAX_HEAD))
+                limit=MAX_HEAD, backlog=BACKLOG))
             what.append(f"rtsp {c['ip']}:{c['rtsp']['port']}")
         if c["http"]:
             servers.append(await asyncio.start_server(
                 lambda r, w, c=c: handle_http(c, r, w), c["ip"], c["http"]["port"], limit=MAX_HEAD))
             what.append(f"http {c['ip']}:{c['http']['port']}")
+    if len(what) > 40:
+        what = what[:3] + [f"... {len(what) - 4} more ...", what[-1]]
     print(f"zoo-peer: {len(servers)} listener(s) in {ns}: {' '.join(what)}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    COUNTS.on_sigusr1(asyncio.get_running_loop())
     await stop.wait()
 
 

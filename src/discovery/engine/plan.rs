@@ -109,6 +109,8 @@ pub struct Plan {
     mdns_done: bool,
     unicast_pending: bool,
     in_flight: usize,
+    /// Every host was looked at after the mDNS grace ended.
+    grace_swept: bool,
 }
 
 impl Plan {
@@ -125,12 +127,21 @@ impl Plan {
             mdns_done: false,
             unicast_pending: false,
             in_flight: 0,
+            grace_swept: false,
         }
     }
 
     /// Takes one finding in; returns the jobs that are now due.
     pub fn on_event(&mut self, event: Event, now: Instant) -> Vec<Job> {
         let mut jobs = Vec::new();
+        let one = match &event {
+            Event::Open(ip, _)
+            | Event::Wsd(ip, _)
+            | Event::Mdns(ip, _, _)
+            | Event::Onvif(ip, _)
+            | Event::Rtsp { ip, .. } => Some(*ip),
+            Event::ScanDone | Event::WsdDone | Event::UnicastWsdDone(_) | Event::MdnsDone => None,
+        };
         match event {
             Event::Open(ip, port) => {
                 let h = self.hosts.entry(ip).or_default();
@@ -211,7 +222,14 @@ impl Plan {
                 h.main_found |= main;
             }
         }
-        jobs.extend(self.due(now));
+        // An event about one host can only make that host's next job due; the rest need a
+        // look at every host (a full look per event made a pass quadratic in its hosts).
+        // So is the first event after the mDNS grace ran out (hosts waiting for it alone).
+        let grace_news = !self.grace_swept && now >= self.start + self.mdns_grace;
+        match one {
+            Some(ip) if !grace_news => jobs.extend(self.due_one(ip, now)),
+            _ => jobs.extend(self.due(now)),
+        }
         jobs
     }
 
@@ -224,11 +242,13 @@ impl Plan {
     #[must_use]
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
         let grace_end = self.start + self.mdns_grace;
-        let waiting = self
-            .hosts
-            .values()
-            .any(|h| !h.main_found && (!h.open.is_empty() || !h.mdns.is_empty()));
-        (!self.mdns_done && now < grace_end && waiting).then_some(grace_end)
+        // The walk over the hosts only while the grace runs (it is called once per finding).
+        let waiting = || {
+            self.hosts
+                .values()
+                .any(|h| !h.main_found && (!h.open.is_empty() || !h.mdns.is_empty()))
+        };
+        (!self.mdns_done && now < grace_end && waiting()).then_some(grace_end)
     }
 
     /// Every source has finished and no job is in flight.
@@ -243,61 +263,66 @@ impl Plan {
 
     /// The next RTSP job for each host that may probe now.
     fn due(&mut self, now: Instant) -> Vec<Job> {
+        self.grace_swept |= now >= self.start + self.mdns_grace;
+        let ips: Vec<Ipv4Addr> = self.hosts.keys().copied().collect();
+        ips.into_iter()
+            .filter_map(|ip| self.due_one(ip, now))
+            .collect()
+    }
+
+    /// The next RTSP job for host `ip`, if it may probe now.
+    fn due_one(&mut self, ip: Ipv4Addr, now: Instant) -> Option<Job> {
         let grace_over = now >= self.start + self.mdns_grace || self.mdns_done;
-        let mut jobs = Vec::new();
-        for (ip, h) in &mut self.hosts {
-            if h.rtsp_running || h.main_found || h.onvif == Some(Onvif::Running) {
-                continue;
-            }
-            let job = if h.onvif == Some(Onvif::Done) && !h.known_tried {
-                // ONVIF URIs first, then any mDNS ones.
-                let streams = h.onvif_streams.clone().unwrap_or_default();
-                let mut known = streams.urls;
-                known.extend(h.mdns.values().flatten().cloned());
-                h.known_tried = true;
-                known_job(*ip, known, streams.credential)
-            } else if h.onvif.is_none() && !h.known_tried && !h.mdns.is_empty() && grace_over {
-                h.known_tried = true;
-                let known: Vec<String> = h.mdns.values().flatten().cloned().collect();
-                known_job(*ip, known, None)
-            } else {
-                None
-            };
-            let job = job.or_else(|| {
-                // The dictionary: scan-found ports, once the host had its chances to say
-                // what it is.
-                let settled = h.wsd_settled && self.scan_done && grace_over;
-                if !settled || h.onvif == Some(Onvif::Running) {
-                    return None;
-                }
-                let port = self
-                    .ports
-                    .iter()
-                    .chain(h.open.iter())
-                    .find(|p| h.open.contains(p) && !h.probed.contains(p))?;
-                Some(Job::Rtsp {
-                    ip: *ip,
-                    port: *port,
-                    known: Vec::new(),
-                    credential: h.onvif_streams.as_ref().and_then(|s| s.credential),
-                    dictionary: true,
-                })
-            });
-            if let Some(job) = job {
-                if let Job::Rtsp {
-                    port,
-                    dictionary: true,
-                    ..
-                } = &job
-                {
-                    h.probed.insert(*port);
-                }
-                h.rtsp_running = true;
-                self.in_flight += 1;
-                jobs.push(job);
-            }
+        let scan_done = self.scan_done;
+        let h = self.hosts.get_mut(&ip)?;
+        if h.rtsp_running || h.main_found || h.onvif == Some(Onvif::Running) {
+            return None;
         }
-        jobs
+        let job = if h.onvif == Some(Onvif::Done) && !h.known_tried {
+            // ONVIF URIs first, then any mDNS ones.
+            let streams = h.onvif_streams.clone().unwrap_or_default();
+            let mut known = streams.urls;
+            known.extend(h.mdns.values().flatten().cloned());
+            h.known_tried = true;
+            known_job(ip, known, streams.credential)
+        } else if h.onvif.is_none() && !h.known_tried && !h.mdns.is_empty() && grace_over {
+            h.known_tried = true;
+            let known: Vec<String> = h.mdns.values().flatten().cloned().collect();
+            known_job(ip, known, None)
+        } else {
+            None
+        };
+        let ports = &self.ports;
+        let job = job.or_else(|| {
+            // The dictionary: scan-found ports, once the host had its chances to say
+            // what it is.
+            let settled = h.wsd_settled && scan_done && grace_over;
+            if !settled || h.onvif == Some(Onvif::Running) {
+                return None;
+            }
+            let port = ports
+                .iter()
+                .chain(h.open.iter())
+                .find(|p| h.open.contains(p) && !h.probed.contains(p))?;
+            Some(Job::Rtsp {
+                ip,
+                port: *port,
+                known: Vec::new(),
+                credential: h.onvif_streams.as_ref().and_then(|s| s.credential),
+                dictionary: true,
+            })
+        })?;
+        if let Job::Rtsp {
+            port,
+            dictionary: true,
+            ..
+        } = &job
+        {
+            h.probed.insert(*port);
+        }
+        h.rtsp_running = true;
+        self.in_flight += 1;
+        Some(job)
     }
 }
 

@@ -18,9 +18,6 @@ use std::time::{Duration, Instant};
 /// Largest DESCRIBE body accepted (real SDPs are a few KiB).
 const MAX_BODY: usize = 64 * 1024;
 
-/// How long to watch a connection after TEARDOWN for the server closing it.
-const TEARDOWN_LINGER: Duration = Duration::from_millis(100);
-
 /// A successful DESCRIBE: what [`Conn::play`] needs.
 #[derive(Debug, Clone)]
 pub struct Described {
@@ -570,8 +567,13 @@ impl Conn {
     }
 
     /// Best effort with a short timeout; without an answer the connection is not reused
-    /// (`exchange` marks it). Some servers (ipycam) close the connection after answering:
-    /// a short read after the answer notices it, so no request is wasted on a dead socket.
+    /// (`exchange` marks it). Nothing waits after the answer (a wait here occupied a worker
+    /// for nothing on every server that keeps the connection open): a server that closed
+    /// it already (ipycam) is noticed by a read that does not block, and one that closes it
+    /// later by the next request, which `exchange` then does not count (the prober
+    /// reconnects). A `Connection: close` in the answer is not taken at its word:
+    /// gst-rtsp-server sends it and keeps serving the connection, so closing on it cost a
+    /// fresh connection and its 401 round trip per stream.
     fn teardown(&mut self, url: &str, session: &str) {
         let phase = self.t.phase;
         self.t.phase = phase.min(Duration::from_millis(1000));
@@ -580,37 +582,39 @@ impl Conn {
         self.t.phase = phase;
         self.session = None;
         if answered {
-            self.linger(TEARDOWN_LINGER.min(phase));
+            self.drain_ready();
             self.after_teardown = true;
         }
     }
 
-    /// Reads for `wait` (keeping what arrives): end of stream or an error marks the
-    /// connection unusable.
-    fn linger(&mut self, wait: Duration) {
-        let deadline = Instant::now() + wait;
+    /// Takes what the server already sent without waiting: end of stream or an error
+    /// marks the connection unusable.
+    fn drain_ready(&mut self) {
+        if self.stream.set_nonblocking(true).is_err() {
+            return;
+        }
         let mut chunk = [0u8; 8192];
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || self.buf.len() > MAX_BODY {
-                return;
+            if self.buf.len() > MAX_BODY {
+                break;
             }
-            let _ = self.stream.set_read_timeout(Some(left));
             match self.stream.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return
+                Ok(0) => {
+                    self.reusable = false;
+                    break;
                 }
-                Err(_) => break,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.reusable = false;
+                    break;
+                }
             }
         }
-        self.reusable = false;
+        if self.stream.set_nonblocking(false).is_err() {
+            self.reusable = false;
+        }
     }
 }
 

@@ -21,6 +21,8 @@ pub struct FakeCam {
     /// Close the connection this long after answering TEARDOWN (like ipycam), without
     /// reading what arrives meanwhile.
     pub close_after_teardown: Option<Duration>,
+    /// The TEARDOWN answer says `Connection: close` (with `close_after_teardown`).
+    pub teardown_says_close: bool,
     /// PLAY is answered 200 but no RTP ever follows.
     pub no_rtp: bool,
     /// When not empty, RTP follows a PLAY of these paths only.
@@ -185,6 +187,9 @@ impl FakeCam {
                     "Session: 4242;timeout=60\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n",
                     "",
                 ),
+                "TEARDOWN" if authorized && self.teardown_says_close => {
+                    (200, "Session: 4242\r\nConnection: close\r\n", "")
+                }
                 "PLAY" | "TEARDOWN" if authorized => (200, "Session: 4242\r\n", ""),
                 "OPTIONS" => (200, "Public: DESCRIBE, SETUP, PLAY, TEARDOWN\r\n", ""),
                 _ => (401, "", ""),

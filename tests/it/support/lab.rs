@@ -146,11 +146,24 @@ pub fn is_detector_ns_child() -> bool {
 /// let ip = std::env::var("CAM_IP").unwrap();
 /// ```
 pub fn in_detector_ns_with(test: &str, env: &[(&str, String)]) -> Option<Lab> {
+    in_seat_of(test, env, "run/lab.json", lab)
+}
+
+/// [`in_detector_ns_with`] for any lab-like world: `truth` is its ground truth (relative to
+/// scripts/lab) naming the detector's namespace, `up` brings it up in the parent (the zoo,
+/// the farm).
+pub fn in_seat_of(
+    test: &str,
+    env: &[(&str, String)],
+    truth: &str,
+    up: fn() -> Option<Lab>,
+) -> Option<Lab> {
     let child = is_detector_ns_child();
     if child {
-        let text = std::fs::read_to_string(lab_dir().join("run/lab.json")).expect("lab.json");
+        let text = std::fs::read_to_string(lab_dir().join(truth))
+            .unwrap_or_else(|e| panic!("{truth}: {e}"));
         let lab = Lab {
-            truth: serde_json::from_str(&text).expect("lab.json parses"),
+            truth: serde_json::from_str(&text).unwrap_or_else(|e| panic!("{truth} parses: {e}")),
         };
         let ns = lab.truth["detector"]["ns"].as_str().expect("detector ns");
         let me = Command::new("ip")
@@ -161,7 +174,7 @@ pub fn in_detector_ns_with(test: &str, env: &[(&str, String)]) -> Option<Lab> {
         assert_eq!(here, ns, "refusing to run {test} outside the lab namespace");
         return Some(lab);
     }
-    let lab = lab()?;
+    let lab = up()?;
     let ns = lab.truth["detector"]["ns"].as_str().expect("detector ns");
     let exe = std::env::current_exe().expect("current test binary");
     let out = Command::new("ip")
