@@ -8,7 +8,10 @@
 //!    goes out in half a second) and only those that answer (or that the kernel already
 //!    knows) are connected to — at full speed, since each costs one entry that resolves;
 //! 2. routed hosts (SCAN_NETWORKS beyond our networks) cost the gateway's entry only and
-//!    are connected to at full speed too;
+//!    are connected to at full speed too; more than [`ROUTED_ROUND_FROM`] of them get the
+//!    first port first, and the other ports only where that round met a host (accepted or
+//!    refused): on an empty routed /16 every connect is a timeout, and eight ports of them
+//!    outlasted the pass;
 //! 3. without CAP_NET_RAW, on-link hosts are connected to on the first port only, at the
 //!    pace the neighbour table allows ([`scan::safe_pacing`]): that round is the ARP sweep
 //!    (the kernel resolves the addresses that exist); the other ports then go at full speed
@@ -25,6 +28,9 @@ use std::time::Duration;
 
 /// How long a sweep listens (two rounds; see [`arping::resolve`]).
 pub const SWEEP_WAIT: Duration = Duration::from_millis(600);
+
+/// From this many routed hosts on, the other ports go only to hosts the first port met.
+pub const ROUTED_ROUND_FROM: usize = 1024;
 
 /// The hosts of a plan grouped by how they are reached: per on-link interface (index into
 /// `ifaces`), and routed.
@@ -82,7 +88,12 @@ pub fn run(hosts: &[Ipv4Addr], ports: &[u16], ifaces: &[Iface], opts: &ScanOptio
         })
         .unwrap_or_default();
     let parts = split(hosts, ifaces);
-    let mut fast: Vec<Ipv4Addr> = parts.routed.clone();
+    let routed_round = parts.routed.len() >= ROUTED_ROUND_FROM && ports.len() > 1;
+    let mut fast: Vec<Ipv4Addr> = if routed_round {
+        Vec::new()
+    } else {
+        parts.routed.clone()
+    };
     let mut paced: Vec<Ipv4Addr> = Vec::new();
     for (n, group) in &parts.on_link {
         match arping::resolve(&ifaces[*n], group, SWEEP_WAIT) {
@@ -140,6 +151,18 @@ pub fn run(hosts: &[Ipv4Addr], ports: &[u16], ifaces: &[Iface], opts: &ScanOptio
         let rest_report = scan::scan(&scan::targets(&live, rest), opts);
         out.report = merge(sweep, rest_report);
     }
+    if routed_round {
+        let round = scan::scan(&scan::targets(&parts.routed, first), opts);
+        let met = met_hosts(&round);
+        out.notes.push(format!(
+            "scan: {} routed hosts tried on port {} first; {} answered and get the other ports",
+            parts.routed.len(),
+            first.first().copied().unwrap_or_default(),
+            met.len()
+        ));
+        let rest_report = scan::scan(&scan::targets(&met, rest), opts);
+        out.report = merge(std::mem::take(&mut out.report), merge(round, rest_report));
+    }
     let report = scan::scan(&scan::targets(&fast, ports), opts);
     out.report = merge(std::mem::take(&mut out.report), report);
     out.elapsed = start.elapsed();
@@ -161,6 +184,14 @@ pub fn alive(
         .collect()
 }
 
+/// The hosts a connect round met: accepted or refused (sorted, each once).
+#[must_use]
+pub fn met_hosts(r: &ScanReport) -> Vec<Ipv4Addr> {
+    let mut met: std::collections::BTreeSet<Ipv4Addr> = r.refused_hosts.clone();
+    met.extend(r.open.iter().map(|a| *a.ip()));
+    met.into_iter().collect()
+}
+
 /// Two scan reports as one (run one after the other).
 fn merge(a: ScanReport, b: ScanReport) -> ScanReport {
     let mut open = a.open;
@@ -172,6 +203,7 @@ fn merge(a: ScanReport, b: ScanReport) -> ScanReport {
         open,
         attempted: a.attempted + b.attempted,
         refused: a.refused + b.refused,
+        refused_hosts: a.refused_hosts.into_iter().chain(b.refused_hosts).collect(),
         timed_out: a.timed_out + b.timed_out,
         unreachable: a.unreachable + b.unreachable,
         other_errors: a.other_errors + b.other_errors,
@@ -201,6 +233,55 @@ mod tests {
 
     /// After the paced first-port round, a host exists if the kernel resolved it or it
     /// accepted the connection; the rest get no connects on the other ports.
+    #[test]
+    fn a_routed_round_meets_the_hosts_that_accepted_or_refused() {
+        let h = |n: u8| Ipv4Addr::new(10, 80, 0, n);
+        let r = ScanReport {
+            open: vec![std::net::SocketAddrV4::new(h(9), 554)],
+            refused_hosts: [h(3), h(9)].into_iter().collect(),
+            ..ScanReport::default()
+        };
+        assert_eq!(met_hosts(&r), [h(3), h(9)]);
+        assert!(met_hosts(&ScanReport::default()).is_empty());
+    }
+
+    /// Loopback addresses are routed here (no MAC): 1280 of them, a listener on one at the
+    /// second port only. The first port refuses everywhere (RST), so every host is met and
+    /// gets the second port: the camera behind a closed first port is found.
+    #[test]
+    fn a_host_whose_first_port_refuses_gets_the_other_ports() {
+        let l = std::net::TcpListener::bind("127.0.3.7:0").expect("a loopback listener");
+        let open = l.local_addr().expect("its port").port();
+        let closed = {
+            let t = std::net::TcpListener::bind("127.0.3.7:0").expect("a second listener");
+            t.local_addr().expect("its port").port()
+        };
+        let hosts: Vec<Ipv4Addr> = (0..1280u32)
+            .map(|i| Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 1, 0)) + i))
+            .collect();
+        let lo = iface([127, 0, 0, 1], 8, false, true);
+        let opts = ScanOptions {
+            connect_timeout: Duration::from_secs(2),
+            ..ScanOptions::default()
+        };
+        let out = run(&hosts, &[closed, open], &[lo], &opts);
+        assert_eq!(
+            out.report.open,
+            [std::net::SocketAddrV4::new(
+                Ipv4Addr::new(127, 0, 3, 7),
+                open
+            )]
+        );
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("1280 routed hosts tried")),
+            "{:?}",
+            out.notes
+        );
+        assert_eq!(out.report.refused_hosts.len(), 1280);
+    }
+
     #[test]
     fn hosts_alive_after_the_first_round() {
         let h = |n: u8| Ipv4Addr::new(10, 0, 0, n);

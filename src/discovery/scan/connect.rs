@@ -19,6 +19,7 @@ use super::pace::{fd_budget, neighbour_pacing, paced_in_flight, Limits, Pacing, 
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -111,6 +112,8 @@ pub struct ScanReport {
     pub attempted: usize,
     /// RST: the host is there, the port is closed.
     pub refused: usize,
+    /// The hosts that answered with a RST.
+    pub refused_hosts: BTreeSet<Ipv4Addr>,
     pub timed_out: usize,
     /// Host/network unreachable (ARP failed, ICMP, no route), at start or later.
     pub unreachable: usize,
@@ -273,7 +276,10 @@ pub fn scan(targets: &[SocketAddrV4], opts: &ScanOptions) -> ScanReport {
 impl ScanReport {
     fn count(&mut self, o: Outcome, addr: SocketAddrV4, phase: &'static str, e: io::Error) {
         match o {
-            Outcome::Refused => self.refused += 1,
+            Outcome::Refused => {
+                self.refused += 1;
+                self.refused_hosts.insert(*addr.ip());
+            }
             Outcome::Unreachable => self.unreachable += 1,
             Outcome::TimedOut => self.timed_out += 1,
             Outcome::Resources | Outcome::Other => {
