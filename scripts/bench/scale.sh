@@ -8,10 +8,13 @@
 # and anything reported that is not a farm camera.
 # Goals (issue 15): N=250 ≤ 6 s and ≤ 16 MiB; N=1000 ≤ 15 s and ≤ 32 MiB; no thread per camera.
 # Usage (root): scripts/bench/scale.sh [--debug]     SCALE_N="10 50" scripts/bench/scale.sh
-#   SCALE_EMPTY=0 leaves the empty /16 out; SCALE_KEEP=1 leaves the last farm up.
-# TODO(lead): a row for the service mode (`camera-detector` with MQTT) could run here against
-# the same farm: start it in lab-fdet with a broker on its loopback, wait for the first pass's
-# cameras, sample /proc the same way (scale_pass.py's sampler).
+#   SCALE_EMPTY=0 leaves the empty /16 out; SCALE_KEEP=1 leaves the last farm up;
+#   SCALE_SERVICE_N=0 leaves the service out; STEADY_SECONDS=60 shortens its steady window.
+# Then the service (scale_service.py): the release binary in service mode, defaults, against a
+# private mosquitto on lab-fdet's loopback, on a farm of SCALE_SERVICE_N (default 250; 0 skips):
+# first and last camera retained, the first pass, then STEADY_SECONDS (default 600) of steady
+# running (CPU, RSS, threads, fds, requests to the farm), the retained health messages and the
+# Frigate file.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -29,6 +32,12 @@ for n in ${SCALE_N:-10 50 250 1000}; do
   flock -o "$LOCK" env FARM_N="$n" scripts/lab/farm-up.sh > /dev/null
   flock -o "$LOCK" python3 scripts/bench/scale_pass.py "$BIN" "$RUN" "$n"
 done
+if [ "${SCALE_SERVICE_N:-250}" != 0 ]; then
+  echo
+  flock -o "$LOCK" env FARM_N="${SCALE_SERVICE_N:-250}" scripts/lab/farm-up.sh > /dev/null
+  flock -o "$LOCK" python3 scripts/bench/scale_service.py "$BIN" "$RUN" "${STEADY_SECONDS:-600}"
+  echo
+fi
 if [ "${SCALE_EMPTY:-1}" = 1 ]; then
   # A farm of one camera that answers no WS-Discovery: the pass meets nothing at all.
   flock -o "$LOCK" env FARM_N=1 scripts/lab/farm-up.sh > /dev/null
