@@ -263,13 +263,19 @@ do_release() {
 do_image() {
   local inst miss=() t
   inst=$(rustup target list --installed 2>/dev/null)
-  for t in "${IMAGE_TARGETS[@]}"; do grep -qx "$t" <<<"$inst" || miss+=("$t"); done
+  local src=0 how=present
+  rustup component list --installed 2>/dev/null | grep -qx rust-src && src=1
+  # rust-src instead of the target: release.sh then builds its std (-Z build-std)
+  for t in "${IMAGE_TARGETS[@]}"; do grep -qx "$t" <<<"$inst" || [ $src = 1 ] || miss+=("$t"); done
   if [ ${#miss[@]} != 0 ]; then
     [ $CHECK = 1 ] && { echo "missing: ${miss[*]}"; return 1; }
-    timeout 600 rustup target add "${miss[@]}" >/dev/null
-  fi
+    how=installed
+    # some rustup mirrors have no prebuilt std for it (404): fall back to rust-src
+    timeout 600 rustup target add "${miss[@]}" >/dev/null 2>&1 \
+      || { timeout 600 rustup component add rust-src >/dev/null; how="rust-src installed (std built from source)"; }
+  elif ! grep -qx "${IMAGE_TARGETS[0]}" <<<"$inst"; then how="rust-src present (std built from source)"; fi
   local out rc=0; out=$(apt_ensure "${IMAGE_APT_PKGS[@]}") || rc=$?
-  echo "${out##*$'\n'}; rust target ${IMAGE_TARGETS[*]} $([ ${#miss[@]} = 0 ] && echo present || echo installed)"
+  echo "${out##*$'\n'}; rust target ${IMAGE_TARGETS[*]}: $how"
   return $rc
 }
 
