@@ -57,6 +57,7 @@ for a in arm64:qemu-aarch64 arm:qemu-arm; do
   arch=${a%%:*}; qemu=${a#*:}; bin=$WORK/bin-$arch
   python3 scripts/image_layer.py extract "$DIR/$NAME-$arch.oci.tar" usr/local/bin/camera-detector "$bin" \
     || { fail "$arch: no binary in the image"; continue; }
+  chmod 755 "$bin"
   readelf -l "$bin" | grep -q INTERP && fail "$arch: binary not static"
   v=$(timeout 30 "$qemu" "$bin" --version 2>&1) || true
   [ "$v" = "camera-detector $VERSION" ] && say "$arch image: static, --version under $qemu ok" \
@@ -67,16 +68,18 @@ done
 loaded=$("${P[@]}" load -q -i "$DIR/$NAME-amd64.oci.tar" 2>&1) || die "podman load: $loaded"
 IMAGE=${loaded##*: }
 RUNFLAGS=()
-ulimits=(--ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit "nproc=$(ulimit -Su):$(ulimit -Hu)")
-for try in "" ulimits runc; do
-  case $try in
-    "") flags=() ;;
-    ulimits) flags=("${ulimits[@]}") ;;
-    runc) flags=(--runtime runc --cgroup-manager cgroupfs "${ulimits[@]}") ;;
-  esac
+# Tried in turn: podman's defaults; explicit rlimits (the defaults may exceed what this
+# sandbox allows: RLIMIT_NPROC is refused above some value, so a few values going down);
+# the same with runc and the cgroupfs manager (crun fails over hybrid cgroups).
+nofile=$(ulimit -Hn)
+tries=("")
+for np in "$(ulimit -Hu)" 32768 4096 1024; do tries+=("--ulimit nofile=$nofile:$nofile --ulimit nproc=$np:$np"); done
+for np in 4096 1024; do tries+=("--runtime runc --cgroup-manager cgroupfs --ulimit nofile=$nofile:$nofile --ulimit nproc=$np:$np"); done
+for try in "${tries[@]}"; do
+  read -r -a flags <<<"$try"
   out=$(timeout 60 "${P[@]}" run --rm --network none "${flags[@]}" "$IMAGE" --version 2>&1) || true
   if [ "$out" = "camera-detector $VERSION" ]; then RUNFLAGS=("${flags[@]}"); break; fi
-  say "podman run with '${flags[*]:-defaults}' failed here: ${out##*$'\n'}"
+  say "podman run with '${try:-defaults}' failed here: ${out##*$'\n'}"
 done
 [ "$out" = "camera-detector $VERSION" ] || die "podman cannot run the image here"
 say "podman runs the image with: ${RUNFLAGS[*]:-defaults}"
@@ -94,6 +97,10 @@ in_lab() {   # the shell checks it is in the detector namespace before it execs 
   ip netns exec "$NS" sh -c '[ "$(ip netns identify $$)" = "$0" ] || { echo "not in $0" >&2; exit 97; }; exec "$@"' \
     "$NS" "$@"
 }
+in_lab_bg() {   # in_lab for `… &`: exec, so that $! is the command's own pid
+  exec ip netns exec "$NS" sh -c '[ "$(ip netns identify $$)" = "$0" ] || { echo "not in $0" >&2; exit 97; }; exec "$@"' \
+    "$NS" "$@"
+}
 free_port() {   # a TCP port nothing listens on in the namespace
   local p n
   for n in $(seq 1 50); do
@@ -105,7 +112,7 @@ free_port() {   # a TCP port nothing listens on in the namespace
 PORT=$(free_port); HPORT=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n' "$PORT" >"$WORK/broker.conf"
 start_broker() {
-  in_lab mosquitto -c "$WORK/broker.conf" & BROKER_PID=$!
+  in_lab_bg mosquitto -c "$WORK/broker.conf" & BROKER_PID=$!
   local n
   for n in $(seq 1 50); do
     in_lab mosquitto_sub -h 127.0.0.1 -p "$PORT" -t x -W 1 -C 1 >/dev/null 2>&1; [ $? = 27 ] && return 0
@@ -119,7 +126,7 @@ say "private broker 127.0.0.1:$PORT in $NS"
 
 # subscribe PREFIX FILE: every message on the prefix, one line each: unix time, topic, payload
 subscribe() {
-  in_lab mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -t "$1/#" -W 300 -F '%U %t %p' >"$2" 2>/dev/null &
+  in_lab_bg mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -t "$1/#" -W 300 -F '%U %t %p' >"$2" 2>/dev/null &
   SUB_PIDS+=($!)
 }
 # cameras_seen FILE T0: "N FIRST_S ALL_S" — lab cameras retained so far, seconds after T0
@@ -155,7 +162,7 @@ BARE=$WORK/bare; mkdir -p "$BARE"
 tar -C "$BARE" -xzf "$DIR/dist/$NAME-x86_64-unknown-linux-musl.tar.gz"
 pfx=imgbare$$; subscribe "$pfx" "$WORK/bare.sub"; sleep 0.3
 t0=$EPOCHREALTIME
-in_lab env -i PATH=/usr/bin:/bin "${svc_env[@]}" MQTT_TOPIC_PREFIX="$pfx" BALENA_DEVICE_UUID="$pfx" \
+in_lab_bg env -i PATH=/usr/bin:/bin "${svc_env[@]}" MQTT_TOPIC_PREFIX="$pfx" BALENA_DEVICE_UUID="$pfx" \
   FRIGATE_CONFIG_PATH="$BARE/cameras.yml" "$BARE/$NAME-x86_64-unknown-linux-musl/camera-detector" \
   >"$WORK/bare.log" 2>&1 & BARE_PID=$!
 if r=$(wait_cameras "$WORK/bare.sub" "$t0" 120); then
@@ -215,7 +222,7 @@ else
   fail "still healthy 60 s after the broker stopped: $HEALTH_LINE"
 fi
 start_broker || die "private broker did not restart"
-SUB_PIDS=(); subscribe "$pfx" "$WORK/stop.sub"
+subscribe "$pfx" "$WORK/stop.sub"
 wait_health 0 90 && say "broker back: healthy again" || fail "not healthy 90 s after the broker came back: $HEALTH_LINE"
 sleep 1
 ts=$EPOCHREALTIME

@@ -47,7 +47,8 @@ python3 -m ziglang version >/dev/null 2>&1 || die "no ziglang in $RELEASE_VENV: 
 installed=$(rustup target list --installed)
 # A target whose prebuilt std rustup cannot fetch (armv7-unknown-linux-musleabihf for the
 # armv7 image: a 404 from some mirrors) is built with its std from rust-src (-Z build-std,
-# allowed on stable by RUSTC_BOOTSTRAP=1 for that build only), if rust-src is installed.
+# allowed on stable by RUSTC_BOOTSTRAP=1 for that build only; linked against zig's musl), if
+# rust-src is installed.
 BUILD_STD=" "
 for t in $TARGETS; do
   grep -qx "$t" <<<"$installed" && continue
@@ -78,7 +79,12 @@ for t in $TARGETS; do
     # paho-mqtt-sys asks for a *dynamic* libssl/libcrypto unless OPENSSL_STATIC is set: on the
     # glibc target zig then finds no libssl.so. musl targets link statically anyway.
     if [[ $f = tls && $t = *-gnu* ]]; then envs=(OPENSSL_STATIC=1); fi
-    if [[ $BUILD_STD == *" $t "* ]]; then envs+=(RUSTC_BOOTSTRAP=1); feat+=(-Z build-std=std,panic_abort); fi
+    if [[ $BUILD_STD == *" $t "* ]]; then
+      # without rustup's std there are no self-contained crt objects either: zig's musl links them
+      tvar=$(tr 'a-z-' 'A-Z_' <<<"$t")
+      envs+=(RUSTC_BOOTSTRAP=1 "CARGO_TARGET_${tvar}_RUSTFLAGS=-C link-self-contained=no")
+      feat+=(-Z build-std=std,panic_abort)
+    fi
     say "building $t ($f)"
     t0=$SECONDS
     log=$OUT/build-$t-$f.log
