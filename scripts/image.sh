@@ -121,7 +121,11 @@ repack() {   # the archive's own tar headers carry the time of the copy: fix the
   rm -rf "$d"
 }
 
-rm -f "$OUT/$NAME"*.tar "$OUT/sizes$suffix.tsv" "$OUT/SHA256SUMS$suffix"
+ours() {   # this flavour's archives (the other flavour's share the prefix)
+  local a; printf '%s\n' "$NAME.oci.tar"
+  for a in amd64 arm64 arm; do printf '%s\n' "$NAME-$a.oci.tar" "$NAME-$a.docker.tar"; done
+}
+(cd "$OUT" && ours | xargs rm -f -- "sizes$suffix.tsv" "SHA256SUMS$suffix")
 printf 'arch\tflavour\tbinary_bytes\tcompressed_bytes\tuncompressed_bytes\n' > "$OUT/sizes$suffix.tsv"
 LIST=localhost/camera-detector:$VERSION$suffix
 "${B[@]}" manifest rm "$LIST" >/dev/null 2>&1 || true
@@ -184,7 +188,7 @@ PY
 done
 "${B[@]}" manifest push -q --all --format oci "$LIST" "oci-archive:$OUT/$NAME.oci.tar:camera-detector:$VERSION$suffix" >/dev/null
 repack "$OUT/$NAME.oci.tar"
-(cd "$OUT" && sha256sum -- "$NAME"*.tar > "SHA256SUMS$suffix")
+(cd "$OUT" && ours | while read -r f; do [ ! -f "$f" ] || echo "$f"; done | xargs sha256sum -- > "SHA256SUMS$suffix")
 grep -v -e 'HEALTHCHECK is not supported' -e '^$' "$STAGE/warn" >&2 || true
 say "done: $OUT"
 cat "$OUT/sizes$suffix.tsv"
