@@ -21,11 +21,16 @@
 #            x86_64/aarch64 musl + armv7 gnueabihf, cargo-zigbuild and zig (PyPI packages
 #            cargo-zigbuild, ziglang) in $RELEASE_VENV (outside the repo, ~450 MB), and apt's
 #            qemu-user plus the armhf glibc to run the armv7 binary under qemu-arm
+#   image    (--image only; implies --release) what scripts/image.sh and image-check.sh need:
+#            apt's buildah, podman, runc (podman's crun cannot set rlimits here), skopeo,
+#            libcap2-bin (setcap), and the rust target armv7-unknown-linux-musleabihf (the
+#            armv7 image's static binary)
 #
 # Usage (as root):  scripts/install-deps.sh            install what is missing
 #                   scripts/install-deps.sh --check    install nothing; exit 1 if anything is missing
 #                   NO_LAB=1 scripts/install-deps.sh   apt + rustup + fuzz only (no venv/npm/onvif-sim)
 #                   scripts/install-deps.sh --release  also the release toolchain (combines with --check)
+#                   scripts/install-deps.sh --image    also the image tools (and the release toolchain)
 # Prints one line per step with its duration. Safe to run any number of times.
 set -euo pipefail
 
@@ -41,12 +46,13 @@ RUMQTTD_ROOT=${RUMQTTD_ROOT:-/var/cache/camera-detector/rumqttd}
 # Not --locked: its lock file pins metrics 0.22.1, which current rustc refuses (E0521); the
 # newest compatible versions build. No default features: no TLS, no websocket (faster build).
 RUMQTTD_VERSION=0.20.0
-CHECK=0; RELEASE=0
+CHECK=0; RELEASE=0; IMAGE=0
 for a in "$@"; do
   case $a in
     --check) CHECK=1 ;;
     --release) RELEASE=1 ;;
-    *) echo "install-deps: unknown argument '$a' (--check, --release)" >&2; exit 2 ;;
+    --image) IMAGE=1; RELEASE=1 ;;
+    *) echo "install-deps: unknown argument '$a' (--check, --release, --image)" >&2; exit 2 ;;
   esac
 done
 
@@ -74,6 +80,11 @@ RELEASE_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unkn
 # cargo-zigbuild as the PyPI wheel (a prebuilt binary: no 5-minute cargo install) and zig.
 RELEASE_PIP_PKGS=(cargo-zigbuild==0.24.0 ziglang==0.17.0)
 [ $RELEASE = 1 ] && APT_PKGS+=("${RELEASE_APT_PKGS[@]}")
+# --image: Debian's buildah/podman (no Docker daemon); runc because crun fails over rlimits
+# and hybrid cgroups in some sandboxes (image-check.sh picks what works); setcap marks the
+# image's binary cap_net_raw=p.
+IMAGE_APT_PKGS=(buildah podman runc skopeo libcap2-bin)
+IMAGE_TARGETS=(armv7-unknown-linux-musleabihf)
 # cargo-fuzz needs nightly (-Z sanitizer); cargo-fuzz itself builds on stable
 FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
 CARGO_FUZZ_VERSION=0.13.2
@@ -101,9 +112,14 @@ step() {   # step NAME FUNC : run FUNC, print "install-deps: NAME ... (1.23s)"
 export DEBIAN_FRONTEND=noninteractive
 
 do_apt() {
-  local want=("${APT_PKGS[@]}") miss=() p
+  local want=("${APT_PKGS[@]}")
   # node/npm for the lab's cam6 (rtsp-streaming-server); the machine image usually ships them
   if [ -z "${NO_LAB:-}" ] && ! { command -v node && command -v npm; } >/dev/null; then want+=(nodejs npm); fi
+  apt_ensure "${want[@]}"
+}
+
+apt_ensure() {   # apt_ensure PKG...: installs the missing ones (daemons not started)
+  local want=("$@") miss=() p
   for p in "${want[@]}"; do
     [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" = "ii " ] || miss+=("$p")
   done
@@ -244,11 +260,31 @@ do_release() {
   echo "installed ${miss[*]} ${RELEASE_PIP_PKGS[*]}"
 }
 
+do_image() {
+  local inst miss=() t
+  inst=$(rustup target list --installed 2>/dev/null)
+  local src=0 how=present
+  rustup component list --installed 2>/dev/null | grep -qx rust-src && src=1
+  # rust-src instead of the target: release.sh then builds its std (-Z build-std)
+  for t in "${IMAGE_TARGETS[@]}"; do grep -qx "$t" <<<"$inst" || [ $src = 1 ] || miss+=("$t"); done
+  if [ ${#miss[@]} != 0 ]; then
+    [ $CHECK = 1 ] && { echo "missing: ${miss[*]}"; return 1; }
+    how=installed
+    # some rustup mirrors have no prebuilt std for it (404): fall back to rust-src
+    timeout 600 rustup target add "${miss[@]}" >/dev/null 2>&1 \
+      || { timeout 600 rustup component add rust-src >/dev/null; how="rust-src installed (std built from source)"; }
+  elif ! grep -qx "${IMAGE_TARGETS[0]}" <<<"$inst"; then how="rust-src present (std built from source)"; fi
+  local out rc=0; out=$(apt_ensure "${IMAGE_APT_PKGS[@]}") || rc=$?
+  echo "${out##*$'\n'}; rust target ${IMAGE_TARGETS[*]}: $how"
+  return $rc
+}
+
 step apt do_apt
 step rustup do_rustup
 step msrv do_msrv
 step deny do_deny
 [ $RELEASE = 1 ] && step release do_release
+[ $IMAGE = 1 ] && step image do_image
 step fuzz do_fuzz
 step rumqttd do_rumqttd
 if [ -z "${NO_LAB:-}" ]; then

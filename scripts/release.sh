@@ -45,8 +45,17 @@ export PATH=$RELEASE_VENV/bin:$PATH
 command -v cargo-zigbuild >/dev/null || die "no cargo-zigbuild in $RELEASE_VENV/bin: run scripts/install-deps.sh --release"
 python3 -m ziglang version >/dev/null 2>&1 || die "no ziglang in $RELEASE_VENV: run scripts/install-deps.sh --release"
 installed=$(rustup target list --installed)
+# A target whose prebuilt std rustup cannot fetch (armv7-unknown-linux-musleabihf for the
+# armv7 image: a 404 from some mirrors) is built with its std from rust-src (-Z build-std,
+# allowed on stable by RUSTC_BOOTSTRAP=1 for that build only; linked against zig's musl), if
+# rust-src is installed.
+BUILD_STD=" "
 for t in $TARGETS; do
-  grep -qx "$t" <<<"$installed" || die "rust target $t missing: run scripts/install-deps.sh --release"
+  grep -qx "$t" <<<"$installed" && continue
+  rustup component list --installed 2>/dev/null | grep -qx rust-src \
+    || die "rust target $t missing: run scripts/install-deps.sh --release (or --image)"
+  say "note: no prebuilt std for $t: building it from rust-src (-Z build-std)"
+  BUILD_STD+="$t "
 done
 for f in $FLAVOURS; do [[ $f = plain || $f = tls ]] || die "unknown flavour '$f' (plain or tls)"; done
 if [ "$VERSION" != "$CARGO_VERSION" ]; then say "note: VERSION $VERSION, Cargo.toml says $CARGO_VERSION (--version prints the latter)"; fi
@@ -70,6 +79,12 @@ for t in $TARGETS; do
     # paho-mqtt-sys asks for a *dynamic* libssl/libcrypto unless OPENSSL_STATIC is set: on the
     # glibc target zig then finds no libssl.so. musl targets link statically anyway.
     if [[ $f = tls && $t = *-gnu* ]]; then envs=(OPENSSL_STATIC=1); fi
+    if [[ $BUILD_STD == *" $t "* ]]; then
+      # without rustup's std there are no self-contained crt objects either: zig's musl links them
+      tvar=$(tr 'a-z-' 'A-Z_' <<<"$t")
+      envs+=(RUSTC_BOOTSTRAP=1 "CARGO_TARGET_${tvar}_RUSTFLAGS=-C link-self-contained=no")
+      feat+=(-Z build-std=std,panic_abort)
+    fi
     say "building $t ($f)"
     t0=$SECONDS
     log=$OUT/build-$t-$f.log

@@ -11,6 +11,9 @@
 #   5. (root) release smoke: the x86_64 and aarch64 musl tarballs without TLS (scripts/release.sh),
 #      checked by scripts/release-check.sh (qemu-aarch64, a scan of the lab, idle RSS);
 #      RELEASE_SMOKE=0 skips it. The full 6-tarball release is not run here (see docs/release.md).
+#   6. (root, after the release smoke) the container images (scripts/image.sh: amd64, arm64,
+#      arm/v7, no TLS) tried in the lab by scripts/image-check.sh (podman in the detector
+#      namespace, health, SIGTERM); IMAGE_CHECK=0 skips it.
 # Usage: scripts/test.sh [extra nextest args]      e.g. scripts/test.sh -E 'test(offline)'
 # Not root: installs and the lab are skipped; lab tests then SKIP with a loud message, and the
 # run ends with how many tests skipped and why (tests/it/support/skip.rs writes them to
@@ -38,7 +41,8 @@ skipped_tests() {
 }
 
 if [ "$(id -u)" = 0 ]; then
-  if [ "${RELEASE_SMOKE:-1}" = 1 ]; then scripts/install-deps.sh --release; else scripts/install-deps.sh; fi
+  if [ "${RELEASE_SMOKE:-1}" = 1 ] && [ "${IMAGE_CHECK:-1}" = 1 ]; then scripts/install-deps.sh --image
+  elif [ "${RELEASE_SMOKE:-1}" = 1 ]; then scripts/install-deps.sh --release; else scripts/install-deps.sh; fi
 else
   say "not root: no installs, no lab (lab tests will SKIP$([ "$REQUIRE" = 1 ] && echo ', and CD_REQUIRE_LAB=1 makes them fail'))"
 fi
@@ -138,5 +142,16 @@ if [ "$(id -u)" = 0 ] && [ "${RELEASE_SMOKE:-1}" = 1 ]; then
     CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} scripts/release.sh
   scripts/release-check.sh target/dist/out/ci
   say "release smoke took $((SECONDS - T1)) s"
+  if [ "${IMAGE_CHECK:-1}" = 1 ]; then
+    if command -v buildah >/dev/null && command -v podman >/dev/null && command -v skopeo >/dev/null; then
+      say "images: amd64, arm64, arm/v7 from scratch (scripts/image.sh), tried in the lab (scripts/image-check.sh)"
+      T1=$SECONDS
+      CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} scripts/image.sh
+      scripts/image-check.sh
+      say "images took $((SECONDS - T1)) s"
+    else
+      skip_step "image check: no buildah/podman/skopeo (scripts/install-deps.sh --image installs them)"
+    fi
+  fi
 fi
 say "done in $((SECONDS - T0)) s"

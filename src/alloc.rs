@@ -1,4 +1,5 @@
-//! The process's allocator tuning, and the crate's only `unsafe` (two glibc calls).
+//! The process's allocator tuning (two glibc calls: with [`crate::caps`], the crate's only
+//! `unsafe`).
 //!
 //! glibc gives each thread that finds the arenas busy a malloc arena of its own (up to 8
 //! per core) and keeps it, and it returns freed memory to the system only from the top of

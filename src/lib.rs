@@ -38,14 +38,17 @@
 //! ([`contract`]); the Frigate config ([`frigate`]); the publisher ([`publish`]); the
 //! service that joins them ([`service`], its OS edges behind [`service::os::Os`]); health
 //! reporting ([`health`]); the command line ([`cli`]); logging, the allocator and files
-//! ([`logging`], [`alloc`], [`fsutil`], [`time`]); nonces from the OS ([`nonce`]).
+//! ([`logging`], [`alloc`], [`fsutil`], [`time`]); nonces from the OS ([`nonce`]); CAP_NET_RAW
+//! made effective at start ([`caps`]).
 //! `scripts/modgraph.py` checks that no two modules depend on each other.
-// `deny`, not `forbid`: src/alloc.rs allows itself its two glibc calls.
+// `deny`, not `forbid`: src/alloc.rs allows itself its two glibc calls, src/caps.rs its
+// capget/capset.
 #![deny(unsafe_code)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod alloc;
 pub mod camdb;
+pub mod caps;
 pub mod cidr;
 pub mod cli;
 pub mod config;

@@ -80,6 +80,8 @@ fn scan(json: bool, networks: Option<String>) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // Before any thread: the discovery threads inherit the raised set.
+    camera_detector::caps::raise_net_raw();
     let settings = match engine::Settings::from_config(&cfg) {
         Ok(s) => std::sync::Arc::new(s),
         Err(e) => {
@@ -163,6 +165,8 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // Before any thread: the discovery threads inherit the raised set.
+    camera_detector::caps::raise_net_raw();
     match service::run(cfg) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
