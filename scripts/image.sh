@@ -55,7 +55,11 @@ UID_GID=10001
 BUDGET=$((3 * 1024 * 1024))
 EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-SOURCE=${IMAGE_SOURCE:-$(git remote get-url origin 2>/dev/null || echo "https://github.com/camera-detector/camera-detector")}
+# The source annotation: IMAGE_SOURCE, else the origin remote when it is a public URL (a clone of
+# a local path would write that path into the image, and two clones would differ).
+origin=$(git remote get-url origin 2>/dev/null || true)
+[[ $origin == https://* ]] || origin="unset (IMAGE_SOURCE)"
+SOURCE=${IMAGE_SOURCE:-$origin}
 CREATED=$(date -u -d "@$EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 suffix=; [ "$FLAVOUR" = tls ] && suffix=-tls
 NAME=camera-detector-$VERSION$suffix
