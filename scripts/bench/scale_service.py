@@ -74,7 +74,14 @@ conf = os.path.join(work, "mosquitto.conf")
 with open(conf, "w", encoding="utf-8") as f:
     f.write(f"listener {PORT} 127.0.0.1\nallow_anonymous true\npersistence false\n")
 broker = in_ns("mosquitto", "-c", conf, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-time.sleep(0.5)
+# The broker listening before the service starts (else its first connect backs off and the
+# first-camera time measures that): up to 5 s.
+for _ in range(100):
+    if subprocess.run(["ip", "netns", "exec", NS, "nc", "-z", "127.0.0.1", str(PORT)]).returncode == 0:
+        break
+    time.sleep(0.05)
+else:
+    sys.exit(f"scale_service: mosquitto on 127.0.0.1:{PORT} in {NS} did not listen within 5 s")
 sub = in_ns("mosquitto_sub", "-h", "127.0.0.1", "-p", str(PORT), "-t", f"{PREFIX}/camera/discovery/+",
             "-F", "%t", stdout=subprocess.PIPE, text=True)
 creds = ",".join(f"{c['user']}:{c['pass']}" for c in farm["credentials"])

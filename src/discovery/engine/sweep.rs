@@ -79,14 +79,7 @@ pub struct Outcome {
 pub fn run(hosts: &[Ipv4Addr], ports: &[u16], ifaces: &[Iface], opts: &ScanOptions) -> Outcome {
     let start = std::time::Instant::now();
     let mut out = Outcome::default();
-    let kernel: BTreeMap<Ipv4Addr, [u8; 6]> = std::fs::read("/proc/net/arp")
-        .map(|t| {
-            arp::parse_proc_net_arp(&t)
-                .into_iter()
-                .map(|e| (e.ip, e.mac))
-                .collect()
-        })
-        .unwrap_or_default();
+    let kernel = kernel_table();
     let parts = split(hosts, ifaces);
     let routed_round = parts.routed.len() >= ROUTED_ROUND_FROM && ports.len() > 1;
     let mut fast: Vec<Ipv4Addr> = if routed_round {
@@ -132,14 +125,7 @@ pub fn run(hosts: &[Ipv4Addr], ports: &[u16], ifaces: &[Iface], opts: &ScanOptio
             ));
         }
         let sweep = scan::scan(&scan::targets(&paced, first), &slow);
-        let table: BTreeMap<Ipv4Addr, [u8; 6]> = std::fs::read("/proc/net/arp")
-            .map(|t| {
-                arp::parse_proc_net_arp(&t)
-                    .into_iter()
-                    .map(|e| (e.ip, e.mac))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let table = kernel_table();
         let answered: Vec<Ipv4Addr> = sweep.open.iter().map(|a| *a.ip()).collect();
         let live = alive(&paced, &table, &answered);
         for h in &live {
@@ -182,6 +168,18 @@ pub fn alive(
         .filter(|h| table.contains_key(h) || answered.contains(h))
         .copied()
         .collect()
+}
+
+/// The kernel's neighbour table (`/proc/net/arp`): address → MAC; empty when unreadable.
+fn kernel_table() -> BTreeMap<Ipv4Addr, [u8; 6]> {
+    std::fs::read("/proc/net/arp")
+        .map(|t| {
+            arp::parse_proc_net_arp(&t)
+                .into_iter()
+                .map(|e| (e.ip, e.mac))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The hosts a connect round met: accepted or refused (sorted, each once).
@@ -260,8 +258,11 @@ mod tests {
             .map(|i| Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 1, 0)) + i))
             .collect();
         let lo = iface([127, 0, 0, 1], 8, false, true);
+        // As the engine runs it with SCAN_RATE=0 (no pacing: routed hosts cost no neighbour
+        // entry).
         let opts = ScanOptions {
             connect_timeout: Duration::from_secs(2),
+            rate_per_sec: 0,
             ..ScanOptions::default()
         };
         let out = run(&hosts, &[closed, open], &[lo], &opts);
